@@ -1,0 +1,71 @@
+/**
+ * Builds the Elysia app from its dependencies. Nothing runs at import: `src/index.ts` wires the real upstream and
+ * listens; tests build the same app in front of their own upstream.
+ */
+import { openapi } from "@elysiajs/openapi";
+import { Elysia } from "elysia";
+import { toProxyError } from "./http/errors.ts";
+import { readJsonBody, tooLarge } from "./http/json-body.ts";
+import { requestContext } from "./http/request-context.ts";
+import { errorResponse } from "./http/responses.ts";
+import { chatRoutes } from "./routes/chat.ts";
+import type { AppDeps } from "./routes/deps.ts";
+import { embedRoutes } from "./routes/embed.ts";
+import { metaRoutes } from "./routes/meta.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { unsupportedRoutes } from "./routes/unsupported.ts";
+import { PROXY_VERSION } from "./version.ts";
+
+export function createApp(deps: AppDeps) {
+	const maxBytes = deps.config.MAX_BODY_BYTES;
+	const app = new Elysia({
+		serve: {
+			// Elysia's 30 s default cuts quiet streams; inference routes also lift it per request.
+			idleTimeout: 255,
+			// Elysia turns reusePort on, which lets a second server bind the same port without an error.
+			reusePort: false,
+			// Bun answers a larger body with an empty 413; the hooks below answer it with a JSON error first.
+			maxRequestBodySize: maxBytes + 1024 * 1024,
+		},
+	})
+		.use(
+			openapi({
+				path: "/swagger",
+				documentation: {
+					info: {
+						title: "ollama-proxy",
+						version: PROXY_VERSION,
+						description: "The Ollama HTTP API, answered from an OpenAI-compatible upstream.",
+					},
+				},
+			}),
+		)
+		.use(requestContext(deps.requests))
+		.onRequest(({ request }) => {
+			const declared = Number(request.headers.get("content-length") ?? 0);
+			if (declared > maxBytes) return errorResponse(tooLarge(maxBytes));
+		})
+		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
+		.onError({ as: "global" }, ({ code, error, request }) => {
+			const pathname = new URL(request.url).pathname;
+			const failure = toProxyError(
+				{
+					code,
+					error,
+					pathname,
+					methodsFor: (path) => app.routes.filter((r) => r.path === path).map((r) => r.method),
+				},
+				deps.log,
+			);
+			deps.requests.recordOf(request).status = failure.status;
+			return errorResponse(failure);
+		})
+		.use(metaRoutes)
+		.use(modelRoutes(deps))
+		.use(chatRoutes(deps))
+		.use(embedRoutes(deps))
+		.use(unsupportedRoutes);
+	return app;
+}
+
+export type App = ReturnType<typeof createApp>;

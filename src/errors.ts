@@ -1,0 +1,19 @@
+/**
+ * The one error type that reaches a client. Everything that can fail (bad input, an upstream refusal, a timeout) is
+ * turned into a ProxyError with the status and the Ollama-style message the client should see; `src/http/errors.ts`
+ * writes it out.
+ */
+export class ProxyError extends Error {
+	override readonly name = "ProxyError";
+	constructor(
+		readonly status: number,
+		message: string,
+		/** Headers the client needs to act on the error, such as `retry-after` on a 429. */
+		readonly headers: Record<string, string> = {},
+	) {
+		super(message);
+	}
+}
+
+export const badRequest = (message: string) => new ProxyError(400, message);
+export const modelNotFound = (name: string) => new ProxyError(404, `model '${name}' not found`);

@@ -1,0 +1,82 @@
+/**
+ * A request id on every response (the client's `x-request-id` when it is sane, else a new one) and one log line per
+ * request: method, path, model, status, duration, and for streams the time to first token and the token counts,
+ * written when the stream ends. Never a prompt, a completion or a key.
+ */
+import { Elysia } from "elysia";
+import type { Logger } from "pino";
+
+/** What is known about one request while it runs; the routes fill in what only they know. */
+export type RequestRecord = {
+	id: string;
+	startMs: number;
+	model?: string;
+	/** The status of an error response, which Elysia's own bookkeeping gets wrong for thrown errors. */
+	status?: number;
+	/** A streamed answer logs itself when it ends, not when its headers go out. */
+	streaming?: boolean;
+};
+
+export type StreamSummary = {
+	status: number;
+	error?: string;
+	aborted?: boolean;
+	firstTokenMs?: number;
+	promptTokens?: number;
+	evalTokens?: number;
+};
+
+export type RequestLog = {
+	recordOf(request: Request): RequestRecord;
+	/** Writes the request's one log line. */
+	end(request: Request, fields: { status: number } & Partial<StreamSummary>): void;
+};
+
+// Like Hono's request-id middleware: a client-chosen id is echoed only when it is short and plain.
+const SANE_ID = /^[\w.-]{1,128}$/;
+
+export function requestLog(log: Logger): RequestLog {
+	const records = new WeakMap<Request, RequestRecord>();
+	const recordOf = (request: Request): RequestRecord => {
+		let record = records.get(request);
+		if (!record) {
+			const given = request.headers.get("x-request-id");
+			record = {
+				id: given && SANE_ID.test(given) ? given : crypto.randomUUID(),
+				startMs: performance.now(),
+			};
+			records.set(request, record);
+		}
+		return record;
+	};
+	return {
+		recordOf,
+		end(request, fields) {
+			const record = recordOf(request);
+			const level = fields.status >= 500 ? "error" : fields.status >= 400 ? "warn" : "info";
+			log[level]({
+				reqId: record.id,
+				method: request.method,
+				path: new URL(request.url).pathname,
+				...(record.model !== undefined && { model: record.model }),
+				...fields,
+				durationMs: Math.round((performance.now() - record.startMs) * 100) / 100,
+			});
+		},
+	};
+}
+
+/** The Elysia side: stamps the id on every response, 404s included, and logs every answer that is not a stream. */
+export function requestContext(requests: RequestLog) {
+	return new Elysia({ name: "request-context" })
+		.onRequest(({ request, set }) => {
+			set.headers["x-request-id"] = requests.recordOf(request).id;
+		})
+		.onAfterResponse({ as: "global" }, ({ request, responseValue, set }) => {
+			const record = requests.recordOf(request);
+			if (record.streaming) return;
+			const status =
+				record.status ?? (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
+			requests.end(request, { status });
+		});
+}

@@ -1,0 +1,7 @@
+/**
+ * Go's RFC3339Nano, which Ollama uses for `created_at` and `modified_at`: UTC with trailing fractional zeros
+ * trimmed ("2025-10-26T17:21:21.196Z", "2024-05-13T00:00:00Z"). Strict parsers (Zed's serde, pydantic) accept both.
+ */
+export function rfc3339(date: Date): string {
+	return date.toISOString().replace(/\.?0+Z$/, "Z");
+}

@@ -1,0 +1,76 @@
+/**
+ * openai SDK errors → the ProxyError a client sees. The mapping follows what Ollama clients can act on: a key the
+ * upstream refuses is the operator's problem (502, never the key itself), an unknown model is Ollama's 404, a rate
+ * limit keeps its 429 and `Retry-After`, a dead or failing upstream is a 502 and a silent one a 504.
+ */
+import {
+	APIConnectionError,
+	APIConnectionTimeoutError,
+	APIError,
+	APIUserAbortError,
+	AuthenticationError,
+	BadRequestError,
+	NotFoundError,
+	PermissionDeniedError,
+	RateLimitError,
+	UnprocessableEntityError,
+} from "openai";
+import { modelNotFound, ProxyError } from "../errors.ts";
+import { redact } from "../redact.ts";
+
+export type FailureContext = {
+	/** The model as the client named it, for "model 'x' not found". */
+	modelName?: string;
+	/** The proxy's own first-byte timer fired (the SDK reports that as a user abort). */
+	timedOut: boolean;
+	timeoutMs: number;
+	apiKey?: string;
+};
+
+/** The upstream's own words for an error: the body's `error.message`, else the SDK's summary. */
+function upstreamMessage(error: APIError): string {
+	const body = error.error as { message?: unknown } | undefined;
+	return typeof body?.message === "string" && body.message ? body.message : error.message;
+}
+
+export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError {
+	if (error instanceof ProxyError) return error;
+	const clean = (text: string) => redact(text, [ctx.apiKey]);
+	if (error instanceof APIUserAbortError) {
+		return ctx.timedOut
+			? new ProxyError(504, `upstream did not answer within ${ctx.timeoutMs} ms`)
+			: new ProxyError(499, "request canceled");
+	}
+	if (error instanceof APIConnectionTimeoutError) {
+		return new ProxyError(504, `upstream did not answer within ${ctx.timeoutMs} ms`);
+	}
+	if (error instanceof APIConnectionError) {
+		const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+		return new ProxyError(502, clean(`upstream unreachable${cause}`));
+	}
+	if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {
+		// The upstream's text may quote part of the key ("Incorrect API key provided: sk-ab***yz"): never relay it.
+		const hint = ctx.apiKey ? "check OPENAI_API_KEY" : "OPENAI_API_KEY is not set";
+		return new ProxyError(502, `upstream rejected the proxy's API key (HTTP ${error.status}); ${hint}`);
+	}
+	if (error instanceof NotFoundError && ctx.modelName !== undefined) return modelNotFound(ctx.modelName);
+	if (error instanceof RateLimitError) {
+		const retryAfter = error.headers.get("retry-after");
+		return new ProxyError(
+			429,
+			clean(`upstream rate limit: ${upstreamMessage(error)}`),
+			retryAfter ? { "retry-after": retryAfter } : {},
+		);
+	}
+	if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) {
+		return new ProxyError(400, clean(`upstream rejected the request: ${upstreamMessage(error)}`));
+	}
+	if (error instanceof APIError) {
+		const status = error.status ? ` (HTTP ${error.status})` : "";
+		return new ProxyError(502, clean(`upstream error${status}: ${upstreamMessage(error)}`));
+	}
+	if (error instanceof SyntaxError) return new ProxyError(502, "upstream sent a malformed stream");
+	// Whatever else fails while talking to the upstream is the transport: a reset socket, a body cut short.
+	const detail = error instanceof Error ? error.message : String(error);
+	return new ProxyError(502, clean(`upstream request failed: ${detail}`));
+}

@@ -1,0 +1,21 @@
+/**
+ * What the routes need from an upstream, free of any SDK type beyond the OpenAI wire shapes. Every method rejects
+ * with a ProxyError only, so routes never see transport details.
+ */
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
+import type { UpstreamModel } from "../schemas/upstream-models.ts";
+
+export type CallScope = {
+	/** Aborted when the client goes away: the upstream request is cancelled with it. */
+	signal: AbortSignal;
+	/** The model as the client named it, for error messages. */
+	modelName?: string;
+};
+
+export type Upstream = {
+	listModels(scope: CallScope): Promise<UpstreamModel[]>;
+	/** Resolves once the upstream has answered with its first chunk; the stream then yields every chunk. */
+	chat(params: ChatCompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<ChatCompletionChunk>>;
+	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
+};
