@@ -33,6 +33,7 @@ export function chatRoutes(deps: AppDeps) {
 			},
 			{
 				body: ChatRequest,
+				parse: "json",
 				response: { 200: ChatResponse, 400: ErrorResponse, 404: ErrorResponse },
 				detail: {
 					summary: "Chat with a model",
@@ -62,6 +63,7 @@ export function chatRoutes(deps: AppDeps) {
 			},
 			{
 				body: GenerateRequest,
+				parse: "json",
 				response: {
 					200: GenerateResponse,
 					400: ErrorResponse,

@@ -38,6 +38,7 @@ export function embedRoutes(deps: AppDeps) {
 			},
 			{
 				body: EmbedRequest,
+				parse: "json",
 				response: {
 					200: EmbedResponse,
 					400: ErrorResponse,
@@ -63,6 +64,7 @@ export function embedRoutes(deps: AppDeps) {
 			},
 			{
 				body: EmbeddingsRequest,
+				parse: "json",
 				response: {
 					200: EmbeddingsResponse,
 					400: ErrorResponse,

@@ -41,6 +41,7 @@ export function modelRoutes(deps: AppDeps) {
 			})
 			.post("/api/show", async ({ body }) => jsonResponse(showResponse(await facts(body))), {
 				body: ModelRef,
+				parse: "json",
 				response: {
 					200: ShowResponse,
 					400: ErrorResponse,
@@ -71,6 +72,7 @@ export function modelRoutes(deps: AppDeps) {
 				},
 				{
 					body: ModelRef,
+					parse: "json",
 					response: {
 						200: StatusResponse,
 						400: ErrorResponse,

@@ -1,0 +1,221 @@
+/**
+ * An OpenAI-compatible upstream for tests: a real HTTP server on loopback that lists models, streams chat
+ * completions as SSE the way OpenAI does (content deltas, a finish chunk, a usage chunk with `choices: []`, then
+ * `[DONE]`), answers embeddings, records every request it was sent, and can be told to fail in scripted ways.
+ */
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+
+export type Recorded = { method: string; path: string; headers: Headers; body: unknown };
+
+/** How a scripted chat stream ends after its chunks. */
+export type StreamEnd =
+	| "done" // `data: [DONE]` then a clean close
+	| "close" // a clean close with no `[DONE]`
+	| "drop" // the body errors out: the connection is cut mid-stream
+	| "hang"; // nothing more, ever (until the client goes away)
+
+export type Reply =
+	| { kind: "stream"; chunks: Array<Partial<ChatCompletionChunk> | string>; end?: StreamEnd; gapMs?: number }
+	| { kind: "json"; status?: number; body: unknown; headers?: Record<string, string> }
+	| { kind: "hang" };
+
+type Endpoint = "chat" | "embeddings" | "models";
+
+/** One streamed chunk with OpenAI's envelope around the given delta. */
+export function chunk(
+	delta: Record<string, unknown>,
+	finishReason: string | null = null,
+	extra: Partial<ChatCompletionChunk> = {},
+): Partial<ChatCompletionChunk> {
+	return {
+		id: "chatcmpl-test",
+		object: "chat.completion.chunk",
+		created: 1_700_000_000,
+		model: "upstream-model",
+		choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null } as ChatCompletionChunk["choices"][0]],
+		...extra,
+	};
+}
+
+export function usageChunk(promptTokens: number, completionTokens: number): Partial<ChatCompletionChunk> {
+	return {
+		id: "chatcmpl-test",
+		object: "chat.completion.chunk",
+		created: 1_700_000_000,
+		model: "upstream-model",
+		choices: [],
+		usage: {
+			prompt_tokens: promptTokens,
+			completion_tokens: completionTokens,
+			total_tokens: promptTokens + completionTokens,
+		},
+	};
+}
+
+/** A complete streamed answer: the role chunk, one chunk per text piece, the finish chunk and the usage chunk. */
+export function textStream(
+	pieces: string[],
+	finishReason = "stop",
+	usage: [number, number] = [7, pieces.length],
+): Reply {
+	return {
+		kind: "stream",
+		chunks: [
+			chunk({ role: "assistant", content: "" }),
+			...pieces.map((content) => chunk({ content })),
+			chunk({}, finishReason),
+			usageChunk(...usage),
+		],
+	};
+}
+
+export const DEFAULT_MODELS = [
+	{ id: "gpt-4o", object: "model", created: 1_715_367_049, owned_by: "system" },
+	{ id: "text-embedding-3-small", object: "model", created: 1_705_948_997, owned_by: "system" },
+	{
+		id: "meta-llama/Llama-3.1-8B-Instruct",
+		object: "model",
+		created: 1_700_000_000,
+		owned_by: "vllm",
+		max_model_len: 65_536,
+	},
+];
+
+/** A deterministic, deliberately non-normalised vector per input text. */
+export function fakeVector(text: string): number[] {
+	return [text.length, 1, 2, 2];
+}
+
+export async function startTestUpstream(options: { models?: unknown[]; apiKey?: string } = {}) {
+	const queues: Record<Endpoint, Reply[]> = { chat: [], embeddings: [], models: [] };
+	const requests: Recorded[] = [];
+	const state = { models: options.models ?? DEFAULT_MODELS, aborted: 0, open: 0 };
+	const encoder = new TextEncoder();
+
+	function sse(reply: Extract<Reply, { kind: "stream" }>, signal: AbortSignal): Response {
+		state.open++;
+		let closed = false;
+		const finish = () => {
+			if (!closed) {
+				closed = true;
+				state.open--;
+			}
+		};
+		signal.addEventListener("abort", () => {
+			state.aborted++;
+			finish();
+		});
+		const body = new ReadableStream<Uint8Array>({
+			async start(controller) {
+				for (const item of reply.chunks) {
+					if (reply.gapMs) await Bun.sleep(reply.gapMs);
+					if (signal.aborted) return;
+					controller.enqueue(encoder.encode(typeof item === "string" ? item : `data: ${JSON.stringify(item)}\n\n`));
+				}
+				const end = reply.end ?? "done";
+				if (end === "hang") return;
+				if (end === "drop") {
+					// Let what was sent reach the client first, so the cut lands mid-stream rather than before the headers.
+					await Bun.sleep(30);
+					finish();
+					controller.error(new Error("connection dropped by the test upstream"));
+					return;
+				}
+				if (end === "done") controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+				finish();
+				controller.close();
+			},
+		});
+		return new Response(body, { headers: { "content-type": "text/event-stream" } });
+	}
+
+	function answer(reply: Reply, signal: AbortSignal): Response | Promise<Response> {
+		if (reply.kind === "stream") return sse(reply, signal);
+		if (reply.kind === "hang") {
+			return new Promise((resolve) =>
+				signal.addEventListener("abort", () => {
+					state.aborted++;
+					resolve(new Response(null, { status: 499 }));
+				}),
+			);
+		}
+		return new Response(JSON.stringify(reply.body), {
+			status: reply.status ?? 200,
+			headers: { "content-type": "application/json", ...reply.headers },
+		});
+	}
+
+	const server = Bun.serve({
+		hostname: "127.0.0.1",
+		port: 0,
+		idleTimeout: 0,
+		async fetch(request) {
+			const { pathname } = new URL(request.url);
+			const text = request.method === "GET" ? "" : await request.text();
+			let body: unknown = text;
+			try {
+				body = text ? JSON.parse(text) : undefined;
+			} catch {}
+			requests.push({ method: request.method, path: pathname, headers: request.headers, body });
+			if (options.apiKey && request.headers.get("authorization") !== `Bearer ${options.apiKey}`) {
+				return Response.json(
+					{
+						error: {
+							message: `Incorrect API key provided: ${request.headers.get("authorization")}`,
+							type: "invalid_request_error",
+						},
+					},
+					{ status: 401 },
+				);
+			}
+			const endpoint: Endpoint | undefined =
+				pathname === "/v1/chat/completions"
+					? "chat"
+					: pathname === "/v1/embeddings"
+						? "embeddings"
+						: pathname === "/v1/models"
+							? "models"
+							: undefined;
+			if (!endpoint) return Response.json({ error: { message: "not found" } }, { status: 404 });
+			const scripted = queues[endpoint].shift();
+			if (scripted) return answer(scripted, request.signal);
+			if (endpoint === "models") return Response.json({ object: "list", data: state.models });
+			if (endpoint === "embeddings") {
+				const input = (body as { input: string[] }).input;
+				return Response.json({
+					object: "list",
+					model: (body as { model: string }).model,
+					data: input.map((text, index) => ({ object: "embedding", index, embedding: fakeVector(text) })),
+					usage: { prompt_tokens: input.length * 3, total_tokens: input.length * 3 },
+				});
+			}
+			return answer(textStream(["Hello", " world"]), request.signal);
+		},
+	});
+
+	return {
+		url: `http://127.0.0.1:${server.port}/v1`,
+		requests,
+		state,
+		/** Queues replies for the next requests to an endpoint; unscripted requests get the default answer. */
+		enqueue(endpoint: Endpoint, ...replies: Reply[]) {
+			queues[endpoint].push(...replies);
+		},
+		/** The body of the last request sent to an endpoint path, e.g. `/v1/chat/completions`. */
+		lastBody(path = "/v1/chat/completions"): Record<string, unknown> {
+			const found = requests.findLast((r) => r.path === path);
+			if (!found) throw new Error(`no request to ${path}`);
+			return found.body as Record<string, unknown>;
+		},
+		countOf(path: string) {
+			return requests.filter((r) => r.path === path).length;
+		},
+		reset() {
+			requests.length = 0;
+			for (const queue of Object.values(queues)) queue.length = 0;
+		},
+		stop: () => server.stop(true),
+	};
+}
+
+export type TestUpstream = Awaited<ReturnType<typeof startTestUpstream>>;
