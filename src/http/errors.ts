@@ -7,13 +7,13 @@ import { ProxyError } from "../errors.ts";
 
 type ValidationIssue = { path?: string; message?: string; summary?: string };
 
-/** zod's own messages do not name the field; the messages written in the schemas already do. */
+/** zod's own messages do not name the field; Ollama's own messages ("model is required", "invalid format: …") start with it. */
 function validationMessage(issues: readonly ValidationIssue[]): string {
 	const issue = issues[0];
 	const message = issue?.message ?? issue?.summary ?? "invalid request";
 	const field = (issue?.path ?? "").replace(/^\//, "").replaceAll("/", ".");
 	const leaf = field.split(".").at(-1) ?? "";
-	if (!field || message.split(/[^\w]+/).includes(leaf)) return message;
+	if (!field || message.startsWith(leaf) || message.startsWith(`invalid ${leaf}`)) return message;
 	return `${field}: ${message}`;
 }
 

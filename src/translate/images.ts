@@ -5,7 +5,7 @@
 import type { ChatCompletionContentPart } from "openai/resources/chat/completions";
 import { badRequest } from "../errors.ts";
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64_DATA = /^[A-Za-z0-9+/]+$/;
 
 // Magic numbers: PNG 89 50 4E 47, JPEG FF D8 FF, GIF "GIF8", WebP "RIFF" .... "WEBP".
 function sniffMime(bytes: Uint8Array): string | undefined {
@@ -21,7 +21,9 @@ function sniffMime(bytes: Uint8Array): string | undefined {
 export function imageDataUrl(image: string): string {
 	if (image.startsWith("data:")) return image;
 	const compact = image.replace(/\s+/g, "");
-	if (compact.length === 0 || compact.length % 4 === 1 || !BASE64.test(compact)) {
+	const data = compact.replace(/=+$/, "");
+	// No data, a length no encoder produces, stray characters, or more than two padding characters.
+	if (!BASE64_DATA.test(data) || data.length % 4 === 1 || compact.length - data.length > 2) {
 		throw badRequest("invalid image input: images must be base64-encoded");
 	}
 	const head = Buffer.from(compact.slice(0, 24), "base64");

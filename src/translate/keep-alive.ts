@@ -5,16 +5,17 @@
 const UNIT_NS: Record<string, number> = {
 	ns: 1,
 	us: 1e3,
-	µs: 1e3,
+	µs: 1e3, // U+00B5 MICRO SIGN
+	μs: 1e3, // U+03BC GREEK SMALL LETTER MU
 	ms: 1e6,
 	s: 1e9,
 	m: 60e9,
 	h: 3600e9,
 };
 
-// Go's time.ParseDuration grammar: an optional sign, then one or more <number><unit> pairs ("0" alone is allowed).
-const GO_DURATION = /^[-+]?(?:0|(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|ms|s|m|h))+$/;
-const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g;
+// Go's time.ParseDuration grammar: an optional sign, then "0" alone or one or more <number><unit> pairs.
+const GO_DURATION = /^[-+]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
+const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
 
 /** Parses a Go duration string to nanoseconds; `undefined` when Go would reject it (e.g. "1d", "10"). */
 export function parseGoDuration(text: string): number | undefined {
