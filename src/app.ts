@@ -4,17 +4,24 @@
  */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import type { ProxyError } from "./errors.ts";
 import { toProxyError } from "./http/errors.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
 import { requestContext } from "./http/request-context.ts";
-import { errorResponse } from "./http/responses.ts";
+import { errorResponse, openAIErrorResponse } from "./http/responses.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { embedRoutes } from "./routes/embed.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modelRoutes } from "./routes/models.ts";
+import { openAICompatRoutes } from "./routes/openai-compat.ts";
 import { unsupportedRoutes } from "./routes/unsupported.ts";
 import { PROXY_VERSION } from "./version.ts";
+
+/** `/v1/*` speaks OpenAI's error shape; everything else Ollama's. */
+function errorFor(pathname: string, error: ProxyError): Response {
+	return pathname.startsWith("/v1/") ? openAIErrorResponse(error) : errorResponse(error);
+}
 
 export function createApp(deps: AppDeps) {
 	const maxBytes = deps.config.MAX_BODY_BYTES;
@@ -43,7 +50,7 @@ export function createApp(deps: AppDeps) {
 		.use(requestContext(deps.requests))
 		.onRequest(({ request }) => {
 			const declared = Number(request.headers.get("content-length") ?? 0);
-			if (declared > maxBytes) return errorResponse(tooLarge(maxBytes));
+			if (declared > maxBytes) return errorFor(new URL(request.url).pathname, tooLarge(maxBytes));
 		})
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
@@ -59,12 +66,13 @@ export function createApp(deps: AppDeps) {
 				deps.log,
 			);
 			deps.requests.recordOf(request).status = failure.status;
-			return errorResponse(failure);
+			return errorFor(pathname, failure);
 		})
 		.use(metaRoutes)
 		.use(modelRoutes(deps))
 		.use(chatRoutes(deps))
 		.use(embedRoutes(deps))
+		.use(openAICompatRoutes(deps))
 		.use(unsupportedRoutes);
 	return app;
 }

@@ -105,6 +105,21 @@ export function openAIUpstream(options: OpenAIUpstreamOptions): Upstream {
 			})();
 		},
 
+		async forward(path, body, scope) {
+			const timer = withFirstByteTimer(scope);
+			try {
+				const response = await client
+					.post(path, { body, signal: timer.signal, stream: body.stream === true })
+					.asResponse();
+				timer.arrived();
+				return response;
+			} catch (error) {
+				throw timer.fail(error);
+			} finally {
+				timer.settle();
+			}
+		},
+
 		async embed(params, scope) {
 			const timer = withFirstByteTimer(scope);
 			try {

@@ -27,10 +27,16 @@ export type FailureContext = {
 	apiKey?: string;
 };
 
-/** The upstream's own words for an error: the body's `error.message`, else the SDK's summary. */
+// An upstream behind a misconfigured gateway answers with whole HTML pages; a client needs the gist, not the page.
+const MAX_MESSAGE = 300;
+
+/** The upstream's own words for an error: the body's `error.message`, else the SDK's summary, kept short. */
 function upstreamMessage(error: APIError): string {
 	const body = error.error as { message?: unknown } | undefined;
-	return typeof body?.message === "string" && body.message ? body.message : error.message;
+	const text = (typeof body?.message === "string" && body.message ? body.message : error.message)
+		.replace(/\s+/g, " ")
+		.trim();
+	return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }
 
 export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError {

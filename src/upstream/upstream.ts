@@ -18,4 +18,11 @@ export type Upstream = {
 	/** Resolves once the upstream has answered with its first chunk; the stream then yields every chunk. */
 	chat(params: ChatCompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<ChatCompletionChunk>>;
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
+	/**
+	 * Sends an OpenAI-shaped body to an OpenAI path (`/chat/completions`, `/completions`, `/embeddings`) and returns
+	 * the upstream's successful response untouched, for the `/v1` surface that relays bytes instead of translating.
+	 */
+	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
 };
+
+export type OpenAIPath = "/chat/completions" | "/completions" | "/embeddings";

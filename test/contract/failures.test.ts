@@ -155,7 +155,10 @@ describe("streams and time", () => {
 		const controller = new AbortController();
 		const res = await proxy.post("/api/chat", hello, { signal: controller.signal });
 		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-		await reader.read();
+		// The first line reaches the client while the upstream is still streaming: nothing waits for the end.
+		const first = new TextDecoder().decode((await reader.read()).value);
+		expect(first).toEndWith(',"message":{"role":"assistant","content":"x"},"done":false}\n');
+		expect(upstream.state.open).toBe(1);
 		const before = upstream.state.aborted;
 		controller.abort();
 		expect(await until(() => upstream.state.aborted > before)).toBe(true);
@@ -181,6 +184,18 @@ describe("inbound bodies", () => {
 		const res = await fetch(`${proxy.url}/api/chat`, { method: "POST", body, duplex: "half" } as RequestInit);
 		expect(res.status).toBe(413);
 		expect(await res.json()).toEqual({ error: "request body is larger than 4096 bytes" });
+	});
+
+	test("a body sent as a form, as `curl -d` does, is read as JSON", async () => {
+		const res = await proxy.post(
+			"/api/chat",
+			{ ...hello, stream: false },
+			{
+				headers: { "content-type": "application/x-www-form-urlencoded" },
+			},
+		);
+		expect(res.status).toBe(200);
+		expect(((await res.json()) as { message: unknown }).message).toEqual({ role: "assistant", content: "Hello world" });
 	});
 
 	test.each([

@@ -19,7 +19,7 @@ export type Reply =
 	| { kind: "json"; status?: number; body: unknown; headers?: Record<string, string> }
 	| { kind: "hang" };
 
-type Endpoint = "chat" | "embeddings" | "models";
+type Endpoint = "chat" | "completions" | "embeddings" | "models";
 
 /** One streamed chunk with OpenAI's envelope around the given delta. */
 export function chunk(
@@ -69,6 +69,47 @@ export function textStream(
 	};
 }
 
+/** A whole (non-streamed) chat completion. */
+export function chatJson(content: string, finishReason = "stop") {
+	return {
+		id: "chatcmpl-test",
+		object: "chat.completion",
+		created: 1_700_000_000,
+		model: "upstream-model",
+		choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finishReason, logprobs: null }],
+		usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 },
+	};
+}
+
+/** A legacy `/completions` answer (used for fill-in-the-middle). */
+export function completionJson(text: string, finishReason = "stop") {
+	return {
+		id: "cmpl-test",
+		object: "text_completion",
+		created: 1_700_000_000,
+		model: "upstream-model",
+		choices: [{ index: 0, text, finish_reason: finishReason, logprobs: null }],
+		usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+	};
+}
+
+/** A streamed legacy `/completions` answer: one chunk per piece, a finish chunk, then a usage chunk. */
+export function completionStream(pieces: string[], finishReason = "stop"): Reply {
+	const envelope = { id: "cmpl-test", object: "text_completion", created: 1_700_000_000, model: "upstream-model" };
+	return {
+		kind: "stream",
+		chunks: [
+			...pieces.map((text) => ({ ...envelope, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] })),
+			{ ...envelope, choices: [{ index: 0, text: "", finish_reason: finishReason, logprobs: null }] },
+			{
+				...envelope,
+				choices: [],
+				usage: { prompt_tokens: 5, completion_tokens: pieces.length, total_tokens: 5 + pieces.length },
+			},
+		] as never,
+	};
+}
+
 export const DEFAULT_MODELS = [
 	{ id: "gpt-4o", object: "model", created: 1_715_367_049, owned_by: "system" },
 	{ id: "text-embedding-3-small", object: "model", created: 1_705_948_997, owned_by: "system" },
@@ -87,7 +128,7 @@ export function fakeVector(text: string): number[] {
 }
 
 export async function startTestUpstream(options: { models?: unknown[]; apiKey?: string } = {}) {
-	const queues: Record<Endpoint, Reply[]> = { chat: [], embeddings: [], models: [] };
+	const queues: Record<Endpoint, Reply[]> = { chat: [], completions: [], embeddings: [], models: [] };
 	const requests: Recorded[] = [];
 	const state = { models: options.models ?? DEFAULT_MODELS, aborted: 0, open: 0 };
 	const encoder = new TextEncoder();
@@ -171,25 +212,41 @@ export async function startTestUpstream(options: { models?: unknown[]; apiKey?: 
 			const endpoint: Endpoint | undefined =
 				pathname === "/v1/chat/completions"
 					? "chat"
-					: pathname === "/v1/embeddings"
-						? "embeddings"
-						: pathname === "/v1/models"
-							? "models"
-							: undefined;
+					: pathname === "/v1/completions"
+						? "completions"
+						: pathname === "/v1/embeddings"
+							? "embeddings"
+							: pathname === "/v1/models"
+								? "models"
+								: undefined;
 			if (!endpoint) return Response.json({ error: { message: "not found" } }, { status: 404 });
 			const scripted = queues[endpoint].shift();
 			if (scripted) return answer(scripted, request.signal);
 			if (endpoint === "models") return Response.json({ object: "list", data: state.models });
 			if (endpoint === "embeddings") {
-				const input = (body as { input: string[] }).input;
+				const request = body as { input: string | string[]; model: string; encoding_format?: string };
+				const input = typeof request.input === "string" ? [request.input] : request.input;
+				// The openai SDK asks for base64 unless told otherwise, and decodes it itself.
+				const encode = (vector: number[]) =>
+					request.encoding_format === "base64"
+						? Buffer.from(new Float32Array(vector).buffer).toString("base64")
+						: vector;
 				return Response.json({
 					object: "list",
-					model: (body as { model: string }).model,
-					data: input.map((text, index) => ({ object: "embedding", index, embedding: fakeVector(text) })),
+					model: request.model,
+					data: input.map((text, index) => ({ object: "embedding", index, embedding: encode(fakeVector(text)) })),
 					usage: { prompt_tokens: input.length * 3, total_tokens: input.length * 3 },
 				});
 			}
-			return answer(textStream(["Hello", " world"]), request.signal);
+			const streamed = (body as { stream?: boolean }).stream === true;
+			if (endpoint === "completions") {
+				return streamed
+					? answer(completionStream(["Hello", " world"]), request.signal)
+					: Response.json(completionJson("Hello world"));
+			}
+			return streamed
+				? answer(textStream(["Hello", " world"]), request.signal)
+				: Response.json(chatJson("Hello world"));
 		},
 	});
 

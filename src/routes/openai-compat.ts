@@ -1,0 +1,79 @@
+/**
+ * The OpenAI-compatible surface Ollama itself serves under `/v1`. GitHub Copilot's Ollama provider discovers models
+ * through `/api/*` and then chats here, and OpenAI-SDK users point at it directly. Requests are relayed to the
+ * upstream as they are, with the model name mapped from its Ollama spelling to the upstream id; the answer's bytes
+ * (SSE or JSON) come back untouched, so every field the upstream sends reaches the client.
+ */
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { modelNotFound } from "../errors.ts";
+import { jsonResponse } from "../http/responses.ts";
+import type { ModelFacts } from "../translate/model-metadata.ts";
+import type { OpenAIPath } from "../upstream/upstream.ts";
+import type { AppDeps } from "./deps.ts";
+
+/** Only what the proxy reads; everything else is relayed as sent. */
+export const OpenAIRequest = z.looseObject({
+	model: z.string({ error: "model is required" }).min(1, "model is required"),
+	stream: z.boolean().nullish(),
+});
+
+function openAIModel(facts: ModelFacts) {
+	return {
+		id: facts.name,
+		object: "model",
+		created: Math.floor(facts.modifiedAt.getTime() / 1000),
+		owned_by: facts.family,
+	};
+}
+
+// Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
+const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
+
+export function openAICompatRoutes(deps: AppDeps) {
+	const relay =
+		(path: OpenAIPath) =>
+		async ({ body, request }: { body: z.infer<typeof OpenAIRequest>; request: Request }) => {
+			deps.requests.recordOf(request).model = body.model;
+			const id = await deps.catalog.upstreamId(body.model);
+			if (id === undefined) throw modelNotFound(body.model);
+			const upstream = await deps.upstream.forward(
+				path,
+				{ ...body, model: id },
+				{ signal: request.signal, modelName: body.model },
+			);
+			const headers = new Headers();
+			for (const name of RELAYED_HEADERS) {
+				const value = upstream.headers.get(name);
+				if (value) headers.set(name === "x-request-id" ? "x-upstream-request-id" : name, value);
+			}
+			return new Response(upstream.body, { status: upstream.status, headers });
+		};
+	const doc = (summary: string) => ({
+		body: OpenAIRequest,
+		parse: "json" as const,
+		detail: { summary, tags: ["openai"] },
+	});
+
+	return new Elysia({ name: "openai-compat" })
+		.post("/v1/chat/completions", relay("/chat/completions"), doc("OpenAI chat completions (SSE or JSON), relayed"))
+		.post("/v1/completions", relay("/completions"), doc("OpenAI text completions, relayed"))
+		.post("/v1/embeddings", relay("/embeddings"), doc("OpenAI embeddings, relayed"))
+		.get(
+			"/v1/models",
+			async () => jsonResponse({ object: "list", data: (await deps.catalog.list()).map(openAIModel) }),
+			{
+				detail: { summary: "The models of /api/tags, in OpenAI's shape", tags: ["openai"] },
+			},
+		)
+		.get(
+			"/v1/models/*",
+			async ({ params }) => {
+				const name = decodeURIComponent(params["*"]);
+				const facts = await deps.catalog.find(name);
+				if (!facts) throw modelNotFound(name);
+				return jsonResponse(openAIModel(facts));
+			},
+			{ detail: { summary: "One model, in OpenAI's shape", tags: ["openai"] } },
+		);
+}
