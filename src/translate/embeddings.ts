@@ -7,8 +7,9 @@ import { badRequest } from "../errors.ts";
 import type { EmbedRequest } from "../schemas/ollama-requests.ts";
 import type { EmbedResponse } from "../schemas/ollama-responses.ts";
 
-/** `input` as a list of texts: a string is one text; an empty string or list is nothing to embed. */
+/** `input` as a list of texts: a string is one text; a missing or empty input is nothing to embed, as in Ollama. */
 export function embedInputs(input: unknown): string[] {
+	if (input === undefined || input === null) return [];
 	if (typeof input === "string") return input === "" ? [] : [input];
 	if (Array.isArray(input) && input.every((item) => typeof item === "string")) return input;
 	throw badRequest("invalid input type");

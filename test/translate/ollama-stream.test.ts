@@ -1,0 +1,275 @@
+import { describe, expect, test } from "bun:test";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { ProxyError } from "../../src/errors.ts";
+import type { Clock } from "../../src/translate/clock.ts";
+import { chatStream, generateStream, type StreamContext } from "../../src/translate/ollama-stream.ts";
+
+type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null; reasoning?: string | null };
+type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
+type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
+
+function chunk(delta: Delta, finishReason: FinishReason = null): ChatCompletionChunk {
+	return {
+		id: "chatcmpl-1",
+		object: "chat.completion.chunk",
+		created: 1_700_000_000,
+		model: "gpt-4o",
+		choices: [{ index: 0, delta, finish_reason: finishReason }],
+	};
+}
+
+const finish = (reason: NonNullable<FinishReason>) => chunk({}, reason);
+const toolCalls = (...calls: ToolCallDelta[]) => chunk({ tool_calls: calls });
+
+function usage(promptTokens: number, completionTokens: number): ChatCompletionChunk {
+	return {
+		id: "chatcmpl-1",
+		object: "chat.completion.chunk",
+		created: 1_700_000_000,
+		model: "gpt-4o",
+		choices: [],
+		usage: {
+			prompt_tokens: promptTokens,
+			completion_tokens: completionTokens,
+			total_tokens: promptTokens + completionTokens,
+		},
+	};
+}
+
+async function* feed(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
+	for (const c of chunks) yield c;
+}
+
+/**
+ * A clock whose monotonic readings are 10 ms, 20 ms, 30 ms, … and whose wall time starts at
+ * 2025-10-26T17:21:21.196Z and moves 1 ms per reading.
+ */
+function fakeClock(): Clock {
+	let ns = 0;
+	let ms = Date.UTC(2025, 9, 26, 17, 21, 21, 196);
+	return {
+		nowNs: () => {
+			ns += 10_000_000;
+			return ns;
+		},
+		wallTime: () => new Date(ms++),
+	};
+}
+
+/** The request arrived at 1 ms and the upstream request went out at 3 ms. */
+function context(model = "llama3.2"): StreamContext {
+	return { model, clock: fakeClock(), requestStart: 1_000_000, upstreamStart: 3_000_000 };
+}
+
+/** The NDJSON lines a client would read, byte for byte, and the error that ended the stream, if any. */
+async function ndjson(
+	objects: AsyncIterable<unknown>,
+): Promise<{ lines: string[]; error?: { status: number; message: string } }> {
+	const lines: string[] = [];
+	try {
+		for await (const object of objects) lines.push(JSON.stringify(object));
+	} catch (error) {
+		expect(error).toBeInstanceOf(ProxyError);
+		return { lines, error: { status: (error as ProxyError).status, message: (error as ProxyError).message } };
+	}
+	return { lines };
+}
+
+// First token at 10 ms, end at 20 ms: total 19 ms, load 2 ms, prompt eval 7 ms, eval 10 ms.
+const METRICS_TEXT = '"total_duration":19000000,"load_duration":2000000';
+// No token at all, end at 10 ms: the first token is the end, so eval takes the 1 ns floor.
+const METRICS_NO_TEXT = '"total_duration":9000000,"load_duration":2000000';
+
+describe("chatStream: the NDJSON objects of /api/chat", () => {
+	test.each<{ kind: string; model?: string; chunks: ChatCompletionChunk[]; lines: string[] }>([
+		{
+			kind: "content chunks, then a final object with done_reason and the six metrics",
+			chunks: [
+				chunk({ role: "assistant", content: "" }),
+				chunk({ content: "Hel" }),
+				chunk({ content: "lo" }),
+				finish("stop"),
+				usage(26, 2),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Hel"},"done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":"lo"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":26,"prompt_eval_duration":7000000,"eval_count":2,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "the model is echoed as the client spelled it",
+			model: "GPT-4o:Latest",
+			chunks: [chunk({ content: "Hi" }), finish("stop"), usage(1, 1)],
+			lines: [
+				'{"model":"GPT-4o:Latest","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Hi"},"done":false}',
+				`{"model":"GPT-4o:Latest","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":1,"prompt_eval_duration":7000000,"eval_count":1,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "reasoning_content is `thinking` with empty content",
+			chunks: [chunk({ reasoning_content: "Let me" }), chunk({ content: "42" }), finish("stop"), usage(10, 5)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"","thinking":"Let me"},"done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":"42"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":10,"prompt_eval_duration":7000000,"eval_count":5,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "reasoning is `thinking` too, next to content in the same object",
+			chunks: [chunk({ reasoning: "Hmm", content: "Yes" }), finish("stop"), usage(2, 2)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Yes","thinking":"Hmm"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":2,"prompt_eval_duration":7000000,"eval_count":2,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: 'finish_reason "length" is done_reason "length"',
+			chunks: [chunk({ content: "Once" }), finish("length"), usage(4, 1)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Once"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"length",${METRICS_TEXT},"prompt_eval_count":4,"prompt_eval_duration":7000000,"eval_count":1,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: 'tool calls go out whole before the final object, which keeps done_reason "stop"',
+			chunks: [
+				chunk({ role: "assistant", content: null }),
+				toolCalls({
+					index: 0,
+					id: "call_k3x9a0bq",
+					type: "function",
+					function: { name: "get_weather", arguments: "" },
+				}),
+				toolCalls({ index: 0, function: { arguments: '{"city":' } }),
+				toolCalls({ index: 0, function: { arguments: '"Tokyo"}' } }),
+				finish("tool_calls"),
+				usage(80, 20),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"","tool_calls":[{"id":"call_k3x9a0bq","function":{"index":0,"name":"get_weather","arguments":{"city":"Tokyo"}}}]},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_NO_TEXT},"prompt_eval_count":80,"prompt_eval_duration":7000000,"eval_count":20,"eval_duration":1}`,
+			],
+		},
+		{
+			kind: "text, then interleaved tool calls in index order",
+			chunks: [
+				chunk({ content: "Checking." }),
+				toolCalls({ index: 1, id: "call_b", function: { name: "get_time", arguments: '{"tz":"UTC"}' } }),
+				toolCalls({ index: 0, id: "call_a", function: { name: "get_weather", arguments: '{"city":"Rome"}' } }),
+				finish("tool_calls"),
+				usage(12, 9),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Checking."},"done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":"","tool_calls":[{"id":"call_a","function":{"index":0,"name":"get_weather","arguments":{"city":"Rome"}}},{"id":"call_b","function":{"index":1,"name":"get_time","arguments":{"tz":"UTC"}}}]},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":12,"prompt_eval_duration":7000000,"eval_count":9,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "no usage chunk: counts are 0 but still present",
+			chunks: [finish("stop")],
+			lines: [
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_NO_TEXT},"prompt_eval_count":0,"prompt_eval_duration":7000000,"eval_count":0,"eval_duration":1}`,
+			],
+		},
+	])("$kind", async ({ model, chunks, lines }) => {
+		expect(await ndjson(chatStream(feed(chunks), context(model)))).toEqual({ lines });
+	});
+});
+
+describe("generateStream: the NDJSON objects of /api/generate", () => {
+	test.each<{ kind: string; chunks: ChatCompletionChunk[]; lines: string[] }>([
+		{
+			kind: "response chunks, then a final object with done_reason, an empty context and the six metrics",
+			chunks: [
+				chunk({ role: "assistant", content: "" }),
+				chunk({ content: "The" }),
+				chunk({ content: " sky" }),
+				finish("stop"),
+				usage(26, 2),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"The","done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":" sky","done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_TEXT},"prompt_eval_count":26,"prompt_eval_duration":7000000,"eval_count":2,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "thinking is a top-level key after response, only when there is some",
+			chunks: [
+				chunk({ reasoning_content: "Let me" }),
+				chunk({ reasoning: "Hmm", content: "Blue" }),
+				chunk({ content: "." }),
+				finish("stop"),
+				usage(10, 5),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"","thinking":"Let me","done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"Blue","thinking":"Hmm","done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","response":".","done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.199Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_TEXT},"prompt_eval_count":10,"prompt_eval_duration":7000000,"eval_count":5,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: 'finish_reason "length" is done_reason "length"',
+			chunks: [chunk({ content: "Once" }, "length"), usage(4, 1)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"Once","done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"length","context":[],${METRICS_TEXT},"prompt_eval_count":4,"prompt_eval_duration":7000000,"eval_count":1,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "no text at all: the final object alone",
+			chunks: [finish("stop"), usage(3, 0)],
+			lines: [
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_NO_TEXT},"prompt_eval_count":3,"prompt_eval_duration":7000000,"eval_count":0,"eval_duration":1}`,
+			],
+		},
+	])("$kind", async ({ chunks, lines }) => {
+		expect(await ndjson(generateStream(feed(chunks), context()))).toEqual({ lines });
+	});
+});
+
+describe("a broken upstream answer ends the stream with a 502 and never a done object", () => {
+	const CUT_SHORT = { status: 502, message: "upstream stream ended before the answer was complete" };
+	const BAD_ARGUMENTS = { status: 502, message: 'upstream returned invalid tool call arguments for "get_weather"' };
+
+	test.each<{
+		kind: string;
+		stream: (chunks: AsyncIterable<ChatCompletionChunk>, ctx: StreamContext) => AsyncIterable<unknown>;
+		chunks: ChatCompletionChunk[];
+		lines: string[];
+		error: { status: number; message: string };
+	}>([
+		{
+			kind: "chat: cut before the finish reason",
+			stream: chatStream,
+			chunks: [chunk({ content: "Hel" })],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Hel"},"done":false}',
+			],
+			error: CUT_SHORT,
+		},
+		{
+			kind: "chat: invalid tool-call arguments",
+			stream: chatStream,
+			chunks: [
+				toolCalls({ index: 0, id: "call_a", function: { name: "get_weather", arguments: "{oops" } }),
+				finish("tool_calls"),
+			],
+			lines: [],
+			error: BAD_ARGUMENTS,
+		},
+		{
+			kind: "generate: cut before the finish reason",
+			stream: generateStream,
+			chunks: [chunk({ content: "The" }), usage(2, 1)],
+			lines: ['{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"The","done":false}'],
+			error: CUT_SHORT,
+		},
+		{ kind: "generate: an empty stream", stream: generateStream, chunks: [], lines: [], error: CUT_SHORT },
+	])("$kind", async ({ stream, chunks, lines, error }) => {
+		expect(await ndjson(stream(feed(chunks), context()))).toEqual({ lines, error });
+	});
+});
