@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+
+const ENTRY = `${import.meta.dir}/../../src/index.ts`;
+let upstream: TestUpstream;
+
+beforeAll(async () => {
+	upstream = await startTestUpstream();
+});
+afterAll(() => upstream.stop());
+
+/** A port the OS considers free right now. */
+function freePort(): number {
+	const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+	const port = probe.port as number;
+	probe.stop(true);
+	return port;
+}
+
+function start(env: Record<string, string>) {
+	return Bun.spawn(["bun", ENTRY], {
+		env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+		stdout: "pipe",
+		stderr: "pipe",
+	});
+}
+
+async function waitForHealth(url: string) {
+	for (let i = 0; i < 200; i++) {
+		const ok = await fetch(`${url}/health`).then(
+			(r) => r.ok,
+			() => false,
+		);
+		if (ok) return;
+		await Bun.sleep(25);
+	}
+	throw new Error(`${url} never became healthy`);
+}
+
+describe("the server as a user starts it", () => {
+	test("serves on HOST:PORT, warns once without a key, and stops cleanly on SIGTERM", async () => {
+		const port = freePort();
+		const proc = start({ PORT: String(port), OPENAI_BASE_URL: upstream.url });
+		await waitForHealth(`http://127.0.0.1:${port}`);
+		const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { models: unknown[] };
+		expect(tags.models.length).toBe(3);
+		proc.kill("SIGTERM");
+		expect(await proc.exited).toBe(0);
+		const lines = (await new Response(proc.stdout).text())
+			.trim()
+			.split("\n")
+			.map((l) => JSON.parse(l));
+		expect(lines.filter((l) => String(l.msg).includes("OPENAI_API_KEY is not set"))).toHaveLength(1);
+		expect(lines.map((l) => l.msg)).toContain("stopping: draining in-flight requests");
+	});
+
+	test("a bad setting stops it with one line naming the variable", async () => {
+		const proc = start({ PORT: "not-a-port" });
+		expect(await proc.exited).toBe(1);
+		const stderr = await new Response(proc.stderr).text();
+		expect(stderr).toBe("ollama-proxy: invalid configuration: PORT: Invalid input: expected number, received NaN\n");
+	});
+
+	test("a port in use is one clear line, not a silent shared port", async () => {
+		const taken = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("other") });
+		try {
+			const proc = start({ PORT: String(taken.port), OPENAI_BASE_URL: upstream.url });
+			expect(await proc.exited).toBe(1);
+			expect(await new Response(proc.stderr).text()).toBe(
+				`ollama-proxy: cannot listen on 127.0.0.1:${taken.port}: port ${taken.port} is already in use\n`,
+			);
+		} finally {
+			taken.stop(true);
+		}
+	});
+});
