@@ -3,12 +3,15 @@
  * start-up: a bad value stops the server with one line naming the variable, not a stack trace.
  */
 import { z } from "zod";
+import { DIALECTS } from "./translate/dialect.ts";
 
 const intFrom = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 export const Config = z.object({
 	OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).default("https://api.openai.com/v1"),
 	OPENAI_API_KEY: z.string().optional(),
+	/** What the upstream accepts beyond OpenAI's parameters; by default OpenRouter is recognised by its URL. */
+	UPSTREAM_DIALECT: z.enum(DIALECTS).optional(),
 	HOST: z.string().min(1).default("127.0.0.1"),
 	PORT: z.coerce.number().int().min(0).max(65535).default(11434),
 	LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

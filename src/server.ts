@@ -7,6 +7,7 @@ import { createApp } from "./app.ts";
 import { systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { requestLog } from "./http/request-context.ts";
+import { dialectOf } from "./translate/dialect.ts";
 import { modelCatalog } from "./upstream/model-catalog.ts";
 import { openAIUpstream } from "./upstream/openai-upstream.ts";
 
@@ -21,6 +22,7 @@ export function startServer(config: Config, log: Logger) {
 	});
 	const catalog = modelCatalog(upstream, {
 		ttlMs: config.MODELS_CACHE_TTL_MS,
+		dialect: config.UPSTREAM_DIALECT ?? dialectOf(config.OPENAI_BASE_URL),
 		defaultContextLength: config.DEFAULT_CONTEXT_LENGTH,
 		log,
 	});

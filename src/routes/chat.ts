@@ -4,12 +4,13 @@ import { modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { ChatRequest, GenerateRequest } from "../schemas/ollama-requests.ts";
 import { ChatResponse, ErrorResponse, GenerateResponse } from "../schemas/ollama-responses.ts";
-import { chatToOpenAI, generateToOpenAI } from "../translate/chat-request.ts";
+import { chatToOpenAI, fillInMiddleToOpenAI, generateToOpenAI } from "../translate/chat-request.ts";
 import { collectChat, collectGenerate } from "../translate/collect.ts";
 import { chatLoadReply, generateLoadReply } from "../translate/load-reply.ts";
 import { chatStream, generateStream } from "../translate/ollama-stream.ts";
+import { chatPiece, completionPiece, piecesOf } from "../translate/upstream-events.ts";
 import type { AppDeps } from "./deps.ts";
-import { answer, resolveModel } from "./inference.ts";
+import { answer, resolveTarget } from "./inference.ts";
 
 export function chatRoutes(deps: AppDeps) {
 	return new Elysia({ name: "chat" })
@@ -19,14 +20,16 @@ export function chatRoutes(deps: AppDeps) {
 				// Answers can pause for minutes (reasoning models); the idle timer must not cut them.
 				server?.timeout(request, 0);
 				if (!body.messages?.length) {
-					await resolveModel(deps, body.model);
+					await resolveTarget(deps, body.model);
 					return jsonResponse(chatLoadReply(body.model, body.keep_alive, deps.clock.wallTime()));
 				}
 				return answer(deps, {
 					request,
 					model: body.model,
 					stream: body.stream ?? true,
-					params: (id) => chatToOpenAI(body, id),
+					hideThinking: body.think === false,
+					send: async (target, scope) =>
+						piecesOf(await deps.upstream.chat(chatToOpenAI(body, target), scope), chatPiece),
 					translate: chatStream,
 					collect: collectChat,
 				});
@@ -49,14 +52,18 @@ export function chatRoutes(deps: AppDeps) {
 				server?.timeout(request, 0);
 				if (body.model === "") throw modelNotFound("");
 				if (!body.prompt && !body.images?.length && !body.suffix) {
-					await resolveModel(deps, body.model);
+					await resolveTarget(deps, body.model);
 					return jsonResponse(generateLoadReply(body.model, body.keep_alive, deps.clock.wallTime()));
 				}
 				return answer(deps, {
 					request,
 					model: body.model,
 					stream: body.stream ?? true,
-					params: (id) => generateToOpenAI(body, id),
+					hideThinking: body.think === false,
+					send: async (target, scope) =>
+						body.suffix
+							? piecesOf(await deps.upstream.complete(fillInMiddleToOpenAI(body, target), scope), completionPiece)
+							: piecesOf(await deps.upstream.chat(generateToOpenAI(body, target), scope), chatPiece),
 					translate: generateStream,
 					collect: collectGenerate,
 				});

@@ -10,7 +10,7 @@ import type { AppDeps } from "./deps.ts";
 export function embedRoutes(deps: AppDeps) {
 	/** Embedding routes word "not found" differently from chat (Go `%q`): `model "x" not found, try pulling it first`. */
 	const upstreamId = async (model: string) => {
-		const id = await deps.catalog.upstreamId(model);
+		const id = (await deps.catalog.target(model))?.id;
 		if (id === undefined) throw new ProxyError(404, `model ${JSON.stringify(model)} not found, try pulling it first`);
 		return id;
 	};

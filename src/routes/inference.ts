@@ -2,13 +2,15 @@
  * The path every chat and generate request takes: resolve the model, send one streaming request upstream, translate
  * the chunks, then either stream them as NDJSON or fold them into one object for `stream: false`.
  */
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { modelNotFound, ProxyError } from "../errors.ts";
 import { ndjsonResponse } from "../http/ndjson.ts";
 import type { StreamSummary } from "../http/request-context.ts";
 import { jsonResponse } from "../http/responses.ts";
 import type { Metrics } from "../schemas/ollama-responses.ts";
+import type { Target } from "../translate/dialect.ts";
 import type { StreamContext } from "../translate/ollama-stream.ts";
+import type { Piece } from "../translate/upstream-events.ts";
+import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
 
 type Answer = Partial<Metrics> & { done: boolean };
@@ -18,17 +20,19 @@ export type InferenceCall<T extends Answer> = {
 	/** The model as the client spelled it. */
 	model: string;
 	stream: boolean;
-	/** Builds the upstream request for the resolved upstream id; may reject bad input with a 400. */
-	params(upstreamId: string): ChatCompletionCreateParamsStreaming;
-	translate(chunks: AsyncIterable<ChatCompletionChunk>, ctx: StreamContext): AsyncGenerator<T>;
+	/** `think: false`: no reasoning reaches the client. */
+	hideThinking: boolean;
+	/** Builds and sends the upstream request for the resolved target; may reject bad input with a 400 first. */
+	send(target: Target, scope: CallScope): Promise<AsyncIterable<Piece>>;
+	translate(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<T>;
 	collect(lines: AsyncIterable<T>): Promise<T | undefined>;
 };
 
-/** Resolves a client's model name to the upstream id, with Ollama's 404 when the upstream does not serve it. */
-export async function resolveModel(deps: AppDeps, model: string): Promise<string> {
-	const id = await deps.catalog.upstreamId(model);
-	if (id === undefined) throw modelNotFound(model);
-	return id;
+/** Where a client's model name goes, with Ollama's 404 when the upstream does not serve it. */
+export async function resolveTarget(deps: AppDeps, model: string): Promise<Target> {
+	const target = await deps.catalog.target(model);
+	if (target === undefined) throw modelNotFound(model);
+	return target;
 }
 
 const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
@@ -46,18 +50,11 @@ export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCal
 	const requestStart = deps.clock.nowNs();
 	const record = deps.requests.recordOf(call.request);
 	record.model = call.model;
-	const params = call.params(await resolveModel(deps, call.model));
+	const target = await resolveTarget(deps, call.model);
 	const upstreamStart = deps.clock.nowNs();
-	const chunks = await deps.upstream.chat(params, {
-		signal: call.request.signal,
-		modelName: call.model,
-	});
-	const lines = call.translate(chunks, {
-		model: call.model,
-		clock: deps.clock,
-		requestStart,
-		upstreamStart,
-	});
+	const pieces = await call.send(target, { signal: call.request.signal, modelName: call.model });
+	const ctx = { model: call.model, clock: deps.clock, requestStart, upstreamStart, hideThinking: call.hideThinking };
+	const lines = call.translate(pieces, ctx);
 	if (!call.stream) {
 		const whole = await call.collect(lines);
 		if (!whole) throw new ProxyError(502, "upstream sent no answer");

@@ -35,7 +35,7 @@ export function openAICompatRoutes(deps: AppDeps) {
 		(path: OpenAIPath) =>
 		async ({ body, request }: { body: z.infer<typeof OpenAIRequest>; request: Request }) => {
 			deps.requests.recordOf(request).model = body.model;
-			const id = await deps.catalog.upstreamId(body.model);
+			const id = (await deps.catalog.target(body.model))?.id;
 			if (id === undefined) throw modelNotFound(body.model);
 			const upstream = await deps.upstream.forward(
 				path,

@@ -15,6 +15,15 @@ export const Metrics = z.object({
 });
 export type Metrics = z.infer<typeof Metrics>;
 
+const TokenLogprob = z.object({
+	token: z.string(),
+	logprob: z.number(),
+	bytes: z.array(z.number().int()).optional(),
+});
+
+export const Logprob = TokenLogprob.extend({ top_logprobs: z.array(TokenLogprob).optional() });
+export type Logprob = z.infer<typeof Logprob>;
+
 export const DoneReason = z.enum(["stop", "length", "load", "unload"]);
 export type DoneReason = z.infer<typeof DoneReason>;
 
@@ -39,6 +48,7 @@ export const ChatResponse = z.object({
 	}),
 	done: z.boolean(),
 	done_reason: DoneReason.optional(),
+	logprobs: z.array(Logprob).optional(),
 	...Metrics.partial().shape,
 });
 export type ChatResponse = z.infer<typeof ChatResponse>;
@@ -51,6 +61,7 @@ export const GenerateResponse = z.object({
 	done: z.boolean(),
 	done_reason: DoneReason.optional(),
 	context: z.array(z.number().int()).optional(),
+	logprobs: z.array(Logprob).optional(),
 	...Metrics.partial().shape,
 });
 export type GenerateResponse = z.infer<typeof GenerateResponse>;

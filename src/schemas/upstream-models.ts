@@ -18,6 +18,13 @@ export const UpstreamModel = z.looseObject({
 	context_window: positiveInt,
 	/** LM Studio. */
 	max_context_length: positiveInt,
+	/** OpenRouter: which request parameters the model takes (`tools`, `reasoning`, …). */
+	supported_parameters: z.array(z.string()).optional().catch(undefined),
+	/** OpenRouter: `input_modalities` such as `["text", "image"]`. */
+	architecture: z
+		.looseObject({ input_modalities: z.array(z.string()).optional().catch(undefined) })
+		.optional()
+		.catch(undefined),
 });
 export type UpstreamModel = z.infer<typeof UpstreamModel>;
 

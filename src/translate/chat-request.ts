@@ -1,15 +1,17 @@
 /**
- * Ollama `/api/chat` and `/api/generate` requests → one OpenAI streaming chat-completions request. The upstream is
- * always asked to stream, with usage, as Ollama's own llama-server bridge does; a `stream:false` client gets the
- * collected answer (`collect.ts`).
+ * Ollama `/api/chat` and `/api/generate` requests → one OpenAI streaming request: chat completions, or legacy
+ * completions for fill-in-the-middle. The upstream is always asked to stream, with usage, as Ollama's own
+ * llama-server bridge does; a `stream:false` client gets the collected answer (`collect.ts`).
  */
 import type {
 	ChatCompletionCreateParamsStreaming,
 	ChatCompletionMessageParam,
 	ChatCompletionTool,
 } from "openai/resources/chat/completions";
+import type { CompletionCreateParamsStreaming } from "openai/resources/completions";
 import { badRequest } from "../errors.ts";
 import type { ChatRequest, GenerateRequest, Tool } from "../schemas/ollama-requests.ts";
+import { extraSamplingParams, reasoningParams, type Target } from "./dialect.ts";
 import { withImages } from "./images.ts";
 import { samplingParams } from "./options.ts";
 import { toOpenAIMessages } from "./tool-history.ts";
@@ -19,11 +21,9 @@ type ResponseFormat = ChatCompletionCreateParamsStreaming["response_format"];
 /** `format`: "json" → JSON mode; a schema → structured output with the schema intact; "" or null → none. */
 export function responseFormat(format: ChatRequest["format"]): ResponseFormat {
 	if (format === "json") return { type: "json_object" };
-	if (format && typeof format === "object")
-		return {
-			type: "json_schema",
-			json_schema: { name: "schema", schema: format },
-		};
+	if (format && typeof format === "object") {
+		return { type: "json_schema", json_schema: { name: "schema", schema: format } };
+	}
 	return undefined;
 }
 
@@ -32,49 +32,71 @@ function openAITools(tools: readonly Tool[]): ChatCompletionTool[] {
 		type: "function",
 		function: {
 			name: tool.function.name,
-			...(tool.function.description != null && {
-				description: tool.function.description,
-			}),
-			...(tool.function.parameters != null && {
-				parameters: tool.function.parameters,
-			}),
+			...(tool.function.description != null && { description: tool.function.description }),
+			...(tool.function.parameters != null && { parameters: tool.function.parameters }),
 		},
 	}));
 }
 
+/** `logprobs` and `top_logprobs` (0–20, checked by the schema) keep their names on the chat API. */
+function logprobParams(request: ChatRequest | GenerateRequest) {
+	if (!request.logprobs) return {};
+	return { logprobs: true, ...(request.top_logprobs && { top_logprobs: request.top_logprobs }) };
+}
+
 function baseParams(
-	upstreamId: string,
+	target: Target,
 	messages: ChatCompletionMessageParam[],
 	request: ChatRequest | GenerateRequest,
 ): ChatCompletionCreateParamsStreaming {
 	const format = responseFormat(request.format);
 	return {
-		model: upstreamId,
+		model: target.id,
 		messages,
 		stream: true,
 		stream_options: { include_usage: true },
-		...samplingParams(request.options, upstreamId),
+		...samplingParams(request.options, target.id),
+		...extraSamplingParams(request.options, target.dialect),
 		...(format && { response_format: format }),
+		...logprobParams(request),
+		...reasoningParams(request.think, target),
 	};
 }
 
-export function chatToOpenAI(request: ChatRequest, upstreamId: string): ChatCompletionCreateParamsStreaming {
-	const params = baseParams(upstreamId, toOpenAIMessages(request.messages ?? []), request);
+export function chatToOpenAI(request: ChatRequest, target: Target): ChatCompletionCreateParamsStreaming {
+	const params = baseParams(target, toOpenAIMessages(request.messages ?? []), request);
 	// Zed and ollama-python send `tools: []`; OpenAI rejects an empty array.
 	if (request.tools?.length) params.tools = openAITools(request.tools);
 	return params;
 }
 
-export function generateToOpenAI(request: GenerateRequest, upstreamId: string): ChatCompletionCreateParamsStreaming {
-	if (request.suffix) throw badRequest(`${request.model} does not support insert`);
+export function generateToOpenAI(request: GenerateRequest, target: Target): ChatCompletionCreateParamsStreaming {
 	if (request.raw && (request.system || request.template || request.context?.length)) {
 		throw badRequest("raw mode does not support template, system, or context");
 	}
 	const messages: ChatCompletionMessageParam[] = [];
 	if (request.system && !request.raw) messages.push({ role: "system", content: request.system });
-	messages.push({
-		role: "user",
-		content: withImages(request.prompt ?? "", request.images),
-	});
-	return baseParams(upstreamId, messages, request);
+	messages.push({ role: "user", content: withImages(request.prompt ?? "", request.images) });
+	return baseParams(target, messages, request);
+}
+
+/**
+ * `/api/generate` with a `suffix` → a fill-in-the-middle request on the legacy completions API, which takes the
+ * prompt and the suffix as they are. Only models that can insert take it (Ollama answers 400 otherwise).
+ */
+export function fillInMiddleToOpenAI(request: GenerateRequest, target: Target): CompletionCreateParamsStreaming {
+	if (!target.capabilities.includes("insert")) throw badRequest(`${request.model} does not support insert`);
+	// The completions API knows only `max_tokens`, whatever the chat API wants for the same model.
+	const { max_completion_tokens, ...sampling } = samplingParams(request.options, target.id);
+	return {
+		model: target.id,
+		prompt: request.prompt ?? "",
+		suffix: request.suffix ?? "",
+		stream: true,
+		stream_options: { include_usage: true },
+		...sampling,
+		...(max_completion_tokens != null && { max_tokens: max_completion_tokens }),
+		...extraSamplingParams(request.options, target.dialect),
+		...(request.logprobs && { logprobs: request.top_logprobs || 1 }),
+	};
 }

@@ -1,14 +1,14 @@
 /**
  * Upstream events → the NDJSON objects of `/api/chat` and `/api/generate`. Keys are written in Ollama's order;
- * `message.role` and `message.content` (or `response`) are on every object, `thinking` only when there is some,
- * and the six metrics only on the final `done: true` object, since LangChain sums counts over every chunk.
+ * `message.role` and `message.content` (or `response`) are on every object, `thinking` and `logprobs` only when
+ * there are some, and the six metrics only on the final `done: true` object, since LangChain sums counts over
+ * every chunk.
  */
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatResponse, GenerateResponse } from "../schemas/ollama-responses.ts";
 import type { Clock } from "./clock.ts";
 import { metricsFrom } from "./metrics.ts";
 import { rfc3339 } from "./timestamps.ts";
-import { upstreamEvents } from "./upstream-events.ts";
+import { type Piece, upstreamEvents } from "./upstream-events.ts";
 
 export type StreamContext = {
 	/** The model name exactly as the client spelled it: Ollama echoes it back. */
@@ -17,11 +17,13 @@ export type StreamContext = {
 	/** Monotonic readings (ns) of when the request arrived and when the upstream request was sent. */
 	requestStart: number;
 	upstreamStart: number;
+	/** `think: false`: drop the upstream's reasoning. */
+	hideThinking: boolean;
 };
 
-async function* timedEvents(chunks: AsyncIterable<ChatCompletionChunk>, ctx: StreamContext) {
+async function* timedEvents(pieces: AsyncIterable<Piece>, ctx: StreamContext) {
 	let firstToken: number | undefined;
-	for await (const event of upstreamEvents(chunks)) {
+	for await (const event of upstreamEvents(pieces, { hideThinking: ctx.hideThinking })) {
 		if (event.type === "delta") {
 			firstToken ??= ctx.clock.nowNs();
 			yield event;
@@ -38,33 +40,20 @@ async function* timedEvents(chunks: AsyncIterable<ChatCompletionChunk>, ctx: Str
 	}
 }
 
-export async function* chatStream(
-	chunks: AsyncIterable<ChatCompletionChunk>,
-	ctx: StreamContext,
-): AsyncGenerator<ChatResponse> {
-	const head = () => ({
-		model: ctx.model,
-		created_at: rfc3339(ctx.clock.wallTime()),
-	});
-	for await (const event of timedEvents(chunks, ctx)) {
+export async function* chatStream(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<ChatResponse> {
+	const head = () => ({ model: ctx.model, created_at: rfc3339(ctx.clock.wallTime()) });
+	for await (const event of timedEvents(pieces, ctx)) {
 		if (event.type === "delta") {
-			const message: ChatResponse["message"] = {
-				role: "assistant",
-				content: event.content,
-			};
+			const message: ChatResponse["message"] = { role: "assistant", content: event.content };
 			if (event.thinking) message.thinking = event.thinking;
-			yield { ...head(), message, done: false };
+			yield { ...head(), message, done: false, ...(event.logprobs.length > 0 && { logprobs: event.logprobs }) };
 			continue;
 		}
 		// Tool calls go out whole, in their own chunk before the final one, as Ollama's template path sends them.
 		if (event.toolCalls.length > 0) {
 			yield {
 				...head(),
-				message: {
-					role: "assistant",
-					content: "",
-					tool_calls: event.toolCalls,
-				},
+				message: { role: "assistant", content: "", tool_calls: event.toolCalls },
 				done: false,
 			};
 		}
@@ -79,20 +68,18 @@ export async function* chatStream(
 }
 
 export async function* generateStream(
-	chunks: AsyncIterable<ChatCompletionChunk>,
+	pieces: AsyncIterable<Piece>,
 	ctx: StreamContext,
 ): AsyncGenerator<GenerateResponse> {
-	const head = () => ({
-		model: ctx.model,
-		created_at: rfc3339(ctx.clock.wallTime()),
-	});
-	for await (const event of timedEvents(chunks, ctx)) {
+	const head = () => ({ model: ctx.model, created_at: rfc3339(ctx.clock.wallTime()) });
+	for await (const event of timedEvents(pieces, ctx)) {
 		if (event.type === "delta") {
 			yield {
 				...head(),
 				response: event.content,
 				...(event.thinking && { thinking: event.thinking }),
 				done: false,
+				...(event.logprobs.length > 0 && { logprobs: event.logprobs }),
 			};
 			continue;
 		}

@@ -1,29 +1,84 @@
 /**
- * OpenAI chat-completion chunks → the events an Ollama stream is made of: text and reasoning deltas as they arrive,
- * then one `done` event with the tool calls, the finish reason and the usage. OpenAI sends `finish_reason` first and
- * the usage chunk (`choices: []`) after it, so `done` waits for the upstream stream to end.
+ * Upstream chunks → the events an Ollama stream is made of: text and reasoning deltas as they arrive, then one `done`
+ * event with the tool calls, the finish reason and the usage. OpenAI sends `finish_reason` first and the usage chunk
+ * (`choices: []`) after it, so `done` waits for the upstream stream to end. Chat-completion chunks and legacy
+ * completion chunks (fill-in-the-middle) are first reduced to the same `Piece`.
  */
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { Completion } from "openai/resources/completions";
 import { ProxyError } from "../errors.ts";
-import type { DoneReason, OutputToolCall } from "../schemas/ollama-responses.ts";
+import type { DoneReason, Logprob, OutputToolCall } from "../schemas/ollama-responses.ts";
+import { fromChatLogprobs, fromCompletionLogprobs } from "./logprobs.ts";
 import type { TokenUsage } from "./metrics.ts";
+import { thinkTagSplitter } from "./think-tags.ts";
 
 export type UpstreamEvent =
-	| { type: "delta"; content: string; thinking: string }
-	| {
-			type: "done";
-			doneReason: DoneReason;
-			toolCalls: OutputToolCall[];
-			usage: TokenUsage;
-	  };
+	| { type: "delta"; content: string; thinking: string; logprobs: Logprob[] }
+	| { type: "done"; doneReason: DoneReason; toolCalls: OutputToolCall[]; usage: TokenUsage };
+
+type ToolCallDelta = NonNullable<ChatCompletionChunk.Choice.Delta["tool_calls"]>[number];
+
+/** What one upstream chunk says, whatever API it came from. */
+export type Piece = {
+	content: string;
+	reasoning: string;
+	toolCalls: readonly ToolCallDelta[];
+	finishReason: string | null;
+	usage?: TokenUsage;
+	logprobs: Logprob[];
+};
 
 type PartialCall = { id: string; name: string; arguments: string };
 
-// Reasoning arrives as `reasoning_content` (DeepSeek, older vLLM) or `reasoning` (OpenRouter, newer vLLM, Ollama's /v1).
+// Reasoning arrives as `reasoning_content` (DeepSeek, older vLLM), `reasoning` (OpenRouter, newer vLLM, Ollama's
+// /v1) or OpenRouter's structured `reasoning_details`, which repeats `reasoning` when both are sent.
 type ReasoningDelta = {
 	reasoning_content?: string | null;
 	reasoning?: string | null;
+	reasoning_details?: Array<{ text?: string | null; summary?: string | null }> | null;
 };
+
+function reasoningOf(delta: ReasoningDelta): string {
+	if (delta.reasoning_content) return delta.reasoning_content;
+	if (delta.reasoning) return delta.reasoning;
+	return (delta.reasoning_details ?? []).map((d) => d.text ?? d.summary ?? "").join("");
+}
+
+function usageOf(
+	usage: { prompt_tokens?: number; completion_tokens?: number } | null | undefined,
+): TokenUsage | undefined {
+	return usage ? { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0 } : undefined;
+}
+
+export function chatPiece(chunk: ChatCompletionChunk): Piece {
+	const choice = chunk.choices?.[0];
+	const delta = (choice?.delta ?? {}) as ChatCompletionChunk.Choice.Delta & ReasoningDelta;
+	return {
+		content: delta.content ?? "",
+		reasoning: reasoningOf(delta),
+		toolCalls: delta.tool_calls ?? [],
+		finishReason: choice?.finish_reason ?? null,
+		usage: usageOf(chunk.usage),
+		logprobs: fromChatLogprobs(choice?.logprobs?.content),
+	};
+}
+
+export function completionPiece(chunk: Completion): Piece {
+	const choice = chunk.choices?.[0];
+	return {
+		content: choice?.text ?? "",
+		reasoning: "",
+		toolCalls: [],
+		finishReason: choice?.finish_reason ?? null,
+		usage: usageOf(chunk.usage),
+		logprobs: fromCompletionLogprobs(choice?.logprobs),
+	};
+}
+
+/** Reduces a stream of upstream chunks to pieces. */
+export async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {
+	for await (const chunk of chunks) yield toPiece(chunk);
+}
 
 /** Ollama reports `length` when the token limit stopped the answer, and `stop` for every other reason (tool calls included). */
 export function doneReasonFrom(finishReason: string): DoneReason {
@@ -45,56 +100,58 @@ export function parseToolArguments(name: string, text: string): Record<string, u
 	return parsed as Record<string, unknown>;
 }
 
+function accumulate(calls: Map<number, PartialCall>, deltas: readonly ToolCallDelta[]) {
+	for (const call of deltas) {
+		const partial = calls.get(call.index) ?? { id: "", name: "", arguments: "" };
+		// The id comes once; some servers repeat the whole name on every delta instead of sending it once.
+		partial.id ||= call.id ?? "";
+		const name = call.function?.name ?? "";
+		partial.name = partial.name === name ? name : partial.name + name;
+		partial.arguments += call.function?.arguments ?? "";
+		calls.set(call.index, partial);
+	}
+}
+
 function finishToolCalls(calls: Map<number, PartialCall>): OutputToolCall[] {
 	return [...calls.entries()]
 		.sort(([a], [b]) => a - b)
 		.map(([, call], index) => ({
 			id: call.id || `call_${index}`,
-			function: {
-				index,
-				name: call.name,
-				arguments: parseToolArguments(call.name, call.arguments),
-			},
+			function: { index, name: call.name, arguments: parseToolArguments(call.name, call.arguments) },
 		}));
 }
 
-export async function* upstreamEvents(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<UpstreamEvent> {
+export type EventOptions = {
+	/** `think: false`: the client asked for no thinking, so none is passed on, wherever the upstream put it. */
+	hideThinking: boolean;
+};
+
+export async function* upstreamEvents(
+	pieces: AsyncIterable<Piece>,
+	options: EventOptions,
+): AsyncGenerator<UpstreamEvent> {
 	const calls = new Map<number, PartialCall>();
+	const tags = thinkTagSplitter();
 	let finishReason: string | undefined;
-	const usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
-	for await (const chunk of chunks) {
-		if (chunk.usage) {
-			usage.promptTokens = chunk.usage.prompt_tokens ?? 0;
-			usage.completionTokens = chunk.usage.completion_tokens ?? 0;
-		}
-		// Usage-only chunks have `choices: []`.
-		const choice = chunk.choices?.[0];
-		if (!choice) continue;
-		const delta = (choice.delta ?? {}) as NonNullable<typeof choice.delta> & ReasoningDelta;
-		for (const call of delta.tool_calls ?? []) {
-			const partial = calls.get(call.index) ?? {
-				id: "",
-				name: "",
-				arguments: "",
-			};
-			// The id comes once; some servers repeat the whole name on every delta instead of sending it once.
-			partial.id ||= call.id ?? "";
-			const name = call.function?.name ?? "";
-			partial.name = partial.name === name ? name : partial.name + name;
-			partial.arguments += call.function?.arguments ?? "";
-			calls.set(call.index, partial);
-		}
-		const content = delta.content ?? "";
-		const thinking = delta.reasoning_content ?? delta.reasoning ?? "";
-		if (content || thinking) yield { type: "delta", content, thinking };
-		if (choice.finish_reason) finishReason = choice.finish_reason;
+	let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
+	const delta = (content: string, thinking: string, logprobs: Logprob[]): UpstreamEvent | undefined => {
+		const shownThinking = options.hideThinking ? "" : thinking;
+		return content || shownThinking || logprobs.length > 0
+			? { type: "delta", content, thinking: shownThinking, logprobs }
+			: undefined;
+	};
+	for await (const piece of pieces) {
+		if (piece.usage) usage = piece.usage;
+		accumulate(calls, piece.toolCalls);
+		const split = tags.push(piece.content);
+		const event = delta(split.content, piece.reasoning + split.thinking, piece.logprobs);
+		if (event) yield event;
+		if (piece.finishReason) finishReason = piece.finishReason;
 	}
+	const rest = tags.flush();
+	const last = delta(rest.content, rest.thinking, []);
+	if (last) yield last;
 	// A stream that ends without a finish reason was cut short: never report it as a complete answer.
 	if (finishReason === undefined) throw new ProxyError(502, "upstream stream ended before the answer was complete");
-	yield {
-		type: "done",
-		doneReason: doneReasonFrom(finishReason),
-		toolCalls: finishToolCalls(calls),
-		usage,
-	};
+	yield { type: "done", doneReason: doneReasonFrom(finishReason), toolCalls: finishToolCalls(calls), usage };
 }

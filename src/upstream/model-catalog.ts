@@ -4,12 +4,15 @@
  */
 import type { Logger } from "pino";
 import type { UpstreamModel } from "../schemas/upstream-models.ts";
+import type { Dialect, Target } from "../translate/dialect.ts";
 import { type ModelFacts, modelFacts } from "../translate/model-metadata.ts";
 import { lookupKey } from "../translate/model-names.ts";
 import type { Upstream } from "./upstream.ts";
 
 export type CatalogOptions = {
 	ttlMs: number;
+	/** How the upstream speaks, for the requests sent to its models. */
+	dialect: Dialect;
 	defaultContextLength: number;
 	log: Logger;
 	now?: () => number;
@@ -21,11 +24,11 @@ export type ModelCatalog = {
 	/** The listed model a client's name refers to, or undefined. */
 	find(name: string): Promise<ModelFacts | undefined>;
 	/**
-	 * The upstream id to ask for a client's model name, or undefined when the upstream does not list it. When the
+	 * Where a request for a client's model name goes, or undefined when the upstream does not serve it. When the
 	 * upstream cannot list its models the name is passed through (tag stripped), so that inference keeps working
 	 * with servers whose `/models` is broken.
 	 */
-	upstreamId(name: string): Promise<string | undefined>;
+	target(name: string): Promise<Target | undefined>;
 };
 
 type Snapshot = {
@@ -41,16 +44,15 @@ export function modelCatalog(upstream: Upstream, options: CatalogOptions): Model
 	let loading: Promise<Snapshot> | undefined;
 
 	function build(models: UpstreamModel[]): Snapshot {
-		const facts = models.map((model) => {
+		const facts = models.flatMap((model) => {
 			let seen = firstSeen.get(model.id);
 			if (!seen) {
 				seen = new Date(now());
 				firstSeen.set(model.id, seen);
 			}
-			return modelFacts(model, {
-				defaultContextLength: options.defaultContextLength,
-				firstSeen: seen,
-			});
+			const described = modelFacts(model, { defaultContextLength: options.defaultContextLength, firstSeen: seen });
+			// Speech and image models cannot answer an Ollama request: they are not listed.
+			return described.capabilities.length > 0 ? [described] : [];
 		});
 		facts.sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime() || a.name.localeCompare(b.name));
 		return {
@@ -80,15 +82,16 @@ export function modelCatalog(upstream: Upstream, options: CatalogOptions): Model
 		async find(name) {
 			return (await current()).byKey.get(lookupKey(name));
 		},
-		async upstreamId(name) {
-			let listed: Snapshot;
+		async target(name) {
+			let facts: ModelFacts | undefined;
 			try {
-				listed = await current();
+				facts = (await current()).byKey.get(lookupKey(name));
 			} catch (error) {
 				options.log.warn({ err: error }, "model list unavailable; passing the model name through");
-				return name.replace(/:latest$/i, "");
+				const id = name.replace(/:latest$/i, "");
+				facts = modelFacts({ id }, { defaultContextLength: options.defaultContextLength, firstSeen: new Date(now()) });
 			}
-			return listed.byKey.get(lookupKey(name))?.id;
+			return facts && { id: facts.id, dialect: options.dialect, capabilities: facts.capabilities };
 		},
 	};
 }

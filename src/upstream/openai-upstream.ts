@@ -4,7 +4,6 @@
  * producing is never cut, however long it runs.
  */
 import OpenAI from "openai";
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
 import type { CallScope, Upstream } from "./upstream.ts";
 import { upstreamFailure } from "./upstream-errors.ts";
@@ -58,6 +57,37 @@ export function openAIUpstream(options: OpenAIUpstreamOptions): Upstream {
 		};
 	}
 
+	/**
+	 * Starts a streaming call and waits for its first chunk under the first-byte timer; then relays every chunk.
+	 * Errors before the first chunk reject here, so the route can still answer with a real status.
+	 */
+	async function firstChunkThen<T>(scope: CallScope, start: (signal: AbortSignal) => PromiseLike<AsyncIterable<T>>) {
+		const timer = withFirstByteTimer(scope);
+		let iterator: AsyncIterator<T>;
+		let first: IteratorResult<T>;
+		try {
+			iterator = (await start(timer.signal))[Symbol.asyncIterator]();
+			first = await iterator.next();
+			timer.arrived();
+		} catch (error) {
+			timer.settle();
+			throw timer.fail(error);
+		}
+		return (async function* relay() {
+			try {
+				if (first.done) return;
+				yield first.value;
+				for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+			} catch (error) {
+				throw timer.fail(error);
+			} finally {
+				timer.settle();
+				// Leaving early (the client went away) must close the upstream stream too.
+				await iterator.return?.();
+			}
+		})();
+	}
+
 	return {
 		async listModels(scope) {
 			const timer = withFirstByteTimer(scope);
@@ -75,34 +105,12 @@ export function openAIUpstream(options: OpenAIUpstreamOptions): Upstream {
 			}
 		},
 
-		async chat(params, scope) {
-			const timer = withFirstByteTimer(scope);
-			let iterator: AsyncIterator<ChatCompletionChunk>;
-			let first: IteratorResult<ChatCompletionChunk>;
-			try {
-				const stream = await client.chat.completions.create(params, {
-					signal: timer.signal,
-				});
-				iterator = stream[Symbol.asyncIterator]();
-				first = await iterator.next();
-				timer.arrived();
-			} catch (error) {
-				timer.settle();
-				throw timer.fail(error);
-			}
-			return (async function* relay() {
-				try {
-					if (first.done) return;
-					yield first.value;
-					for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-				} catch (error) {
-					throw timer.fail(error);
-				} finally {
-					timer.settle();
-					// Leaving early (the client went away) must close the upstream stream too.
-					await iterator.return?.();
-				}
-			})();
+		chat(params, scope) {
+			return firstChunkThen(scope, (signal) => client.chat.completions.create(params, { signal }));
+		},
+
+		complete(params, scope) {
+			return firstChunkThen(scope, (signal) => client.completions.create(params, { signal }));
 		},
 
 		async forward(path, body, scope) {

@@ -3,6 +3,7 @@
  * with a ProxyError only, so routes never see transport details.
  */
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import type { Completion, CompletionCreateParamsStreaming } from "openai/resources/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { UpstreamModel } from "../schemas/upstream-models.ts";
 
@@ -17,6 +18,8 @@ export type Upstream = {
 	listModels(scope: CallScope): Promise<UpstreamModel[]>;
 	/** Resolves once the upstream has answered with its first chunk; the stream then yields every chunk. */
 	chat(params: ChatCompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<ChatCompletionChunk>>;
+	/** The legacy completions API, for fill-in-the-middle; resolves like `chat`. */
+	complete(params: CompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<Completion>>;
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
 	/**
 	 * Sends an OpenAI-shaped body to an OpenAI path (`/chat/completions`, `/completions`, `/embeddings`) and returns

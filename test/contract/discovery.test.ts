@@ -165,7 +165,7 @@ describe("POST /api/show", () => {
 			quantization_level: "",
 		},
 		model_info: { "general.architecture": "gpt", "general.basename": "gpt-4o", "gpt.context_length": 128000 },
-		capabilities: ["completion", "tools"],
+		capabilities: ["completion", "tools", "vision"],
 		modified_at: "2024-05-10T18:50:49Z",
 	};
 
@@ -188,8 +188,15 @@ describe("POST /api/show", () => {
 		expect(show.parameters).toBe("num_ctx                        65536");
 	});
 
-	test("embedding models say so", async () => {
-		expect((await ollama.show({ model: "text-embedding-3-small" })).capabilities).toEqual(["embedding"]);
+	test("embedding models say so, with their vector length", async () => {
+		const show = await ollama.show({ model: "text-embedding-3-small" });
+		expect(show.capabilities).toEqual(["embedding"]);
+		expect(show.model_info).toEqual({
+			"general.architecture": "text",
+			"general.basename": "text-embedding-3-small",
+			"text.context_length": 8191,
+			"text.embedding_length": 1536,
+		} as never);
 	});
 
 	test("no model is 400, an unknown one 404 with the normalised name", async () => {

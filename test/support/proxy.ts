@@ -4,6 +4,7 @@ import { systemClock } from "../../src/clock.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { requestLog } from "../../src/http/request-context.ts";
 import { createLogger } from "../../src/log.ts";
+import { dialectOf } from "../../src/translate/dialect.ts";
 import { modelCatalog } from "../../src/upstream/model-catalog.ts";
 import { openAIUpstream } from "../../src/upstream/openai-upstream.ts";
 
@@ -18,6 +19,7 @@ export async function startProxy(upstreamUrl: string, env: Record<string, string
 	});
 	const catalog = modelCatalog(upstream, {
 		ttlMs: config.MODELS_CACHE_TTL_MS,
+		dialect: config.UPSTREAM_DIALECT ?? dialectOf(config.OPENAI_BASE_URL),
 		defaultContextLength: config.DEFAULT_CONTEXT_LENGTH,
 		log,
 	});

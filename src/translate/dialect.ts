@@ -1,0 +1,64 @@
+/**
+ * What an upstream accepts beyond OpenAI's own parameters. OpenAI answers 400 to parameters it does not know, so
+ * llama.cpp-style sampling options and thinking switches are only sent to upstreams that take them.
+ */
+import type { ChatRequest, GenerateRequest } from "../schemas/ollama-requests.ts";
+import type { Capability } from "../schemas/ollama-responses.ts";
+
+export const DIALECTS = ["openai", "openrouter", "vllm", "llamacpp"] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** The upstream a request goes to: the model's id there, how it speaks, and what the model can do. */
+export type Target = { id: string; dialect: Dialect; capabilities: readonly Capability[] };
+
+/** The dialect a base URL implies: OpenRouter by its host, everything else strict OpenAI unless configured. */
+export function dialectOf(baseURL: string): Dialect {
+	return new URL(baseURL).hostname.endsWith("openrouter.ai") ? "openrouter" : "openai";
+}
+
+type Think = ChatRequest["think"];
+
+/** OpenAI's effort scale has no `max`; its `high` is the nearest. */
+const effort = (think: Think) => (think === "max" ? "high" : typeof think === "string" ? think : undefined);
+
+/**
+ * The thinking switch in the upstream's terms. Only models that think get one: a reasoning parameter sent to a
+ * model without reasoning is a 400 on OpenAI.
+ */
+export function reasoningParams(think: Think, target: Target): Record<string, unknown> {
+	if (think == null || !target.capabilities.includes("thinking")) return {};
+	const level = effort(think);
+	switch (target.dialect) {
+		case "openai":
+			// `think: true` keeps the model's default effort; `false` cannot switch an OpenAI reasoning model off.
+			return level ? { reasoning_effort: level } : {};
+		case "openrouter":
+			return { reasoning: think === false ? { enabled: false } : level ? { effort: level } : { enabled: true } };
+		case "vllm":
+		case "llamacpp":
+			// Qwen3-style chat templates switch thinking with `enable_thinking`; gpt-oss reads `reasoning_effort`.
+			return {
+				chat_template_kwargs: { enable_thinking: think !== false },
+				...(level && { reasoning_effort: level }),
+			};
+	}
+}
+
+/** Sampling options that llama.cpp, vLLM and OpenRouter accept under their own names. */
+export function extraSamplingParams(options: GenerateRequest["options"], dialect: Dialect): Record<string, unknown> {
+	if (!options || dialect === "openai") return {};
+	const out: Record<string, unknown> = {};
+	const put = (key: string, value: number | null | undefined) => {
+		if (value != null) out[key] = value;
+	};
+	put("top_k", options.top_k);
+	put("min_p", options.min_p);
+	if (dialect === "llamacpp") {
+		put("typical_p", options.typical_p);
+		put("repeat_penalty", options.repeat_penalty);
+		put("repeat_last_n", options.repeat_last_n);
+	} else {
+		put("repetition_penalty", options.repeat_penalty);
+	}
+	return out;
+}
