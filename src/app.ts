@@ -24,7 +24,7 @@ function errorFor(pathname: string, error: ProxyError): Response {
 }
 
 export function createApp(deps: AppDeps) {
-	const maxBytes = deps.config.MAX_BODY_BYTES;
+	const maxBytes = deps.settings.maxBodyBytes;
 	const app = new Elysia({
 		serve: {
 			// Elysia's 30 s default cuts quiet streams; inference routes also lift it per request.

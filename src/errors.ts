@@ -3,6 +3,20 @@
  * turned into a ProxyError with the status and the Ollama-style message the client should see; `src/http/errors.ts`
  * writes it out.
  */
+/** Why an upstream call failed, for retries, fallbacks and the upstream-error metric. */
+export type FailureKind =
+	| "connect"
+	| "timeout"
+	| "rate_limit"
+	| "server"
+	| "auth"
+	| "not_found"
+	| "bad_request"
+	| "stream";
+
+/** Failures worth another try, on the same upstream or on a fallback: nothing reached the client yet. */
+export const TRANSIENT: ReadonlySet<FailureKind> = new Set(["connect", "timeout", "rate_limit", "server"]);
+
 export class ProxyError extends Error {
 	override readonly name = "ProxyError";
 	constructor(
@@ -10,6 +24,8 @@ export class ProxyError extends Error {
 		message: string,
 		/** Headers the client needs to act on the error, such as `retry-after` on a 429. */
 		readonly headers: Record<string, string> = {},
+		/** Set on upstream failures. */
+		readonly kind?: FailureKind,
 	) {
 		super(message);
 	}

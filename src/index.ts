@@ -1,34 +1,50 @@
-/** `ollama-proxy`: read the configuration, start the server, stop cleanly on SIGTERM/SIGINT. */
-import { ConfigError, loadConfig } from "./config.ts";
+/** `ollama-proxy`: parse the command line, then serve, validate or health-check. */
+import { type Command, parseCli, USAGE, UsageError } from "./cli.ts";
+import { ConfigError } from "./config/env.ts";
+import { loadSettings, type Settings } from "./config/settings.ts";
 import { createLogger } from "./log.ts";
 import { startServer } from "./server.ts";
+import { validate } from "./validate.ts";
+import { PROXY_VERSION } from "./version.ts";
 
-// How long in-flight streams may take to finish after a stop signal before they are cut.
-const DRAIN_MS = 10_000;
+function fail(message: string): never {
+	process.stderr.write(`ollama-proxy: ${message}\n`);
+	process.exit(1);
+}
 
-function main() {
-	let config: ReturnType<typeof loadConfig>;
+function settingsFor(command: Extract<Command, { flags: unknown }>): Settings {
 	try {
-		config = loadConfig(process.env);
+		return loadSettings({ env: process.env, flags: command.flags });
 	} catch (error) {
-		if (!(error instanceof ConfigError)) throw error;
-		process.stderr.write(`ollama-proxy: ${error.message}\n`);
-		process.exit(1);
+		if (error instanceof ConfigError) fail(error.message);
+		throw error;
 	}
-	const log = createLogger(config.LOG_LEVEL);
+}
+
+async function healthcheck(command: Extract<Command, { command: "healthcheck" }>) {
+	const port = command.flags.port ?? (Number(process.env.PORT) || 11434);
+	const url = command.url ?? `http://127.0.0.1:${port}/health`;
+	const ok = await fetch(url, { signal: AbortSignal.timeout(3000) }).then(
+		(response) => response.ok,
+		() => false,
+	);
+	process.exit(ok ? 0 : 1);
+}
+
+function serve(settings: Settings) {
+	const log = createLogger(settings.logLevel);
 	let app: ReturnType<typeof startServer>;
 	try {
-		app = startServer(config, log);
+		app = startServer(settings, log);
 	} catch (error) {
 		const code = (error as { code?: string }).code;
-		const reason = code === "EADDRINUSE" ? `port ${config.PORT} is already in use` : (error as Error).message;
-		process.stderr.write(`ollama-proxy: cannot listen on ${config.HOST}:${config.PORT}: ${reason}\n`);
-		process.exit(1);
+		const reason = code === "EADDRINUSE" ? `port ${settings.port} is already in use` : (error as Error).message;
+		fail(`cannot listen on ${settings.host}:${settings.port}: ${reason}`);
 	}
 	// As PID 1 in a container, a process without handlers ignores SIGTERM.
 	const stop = async (signal: string) => {
-		log.info({ signal }, "stopping: draining in-flight requests");
-		const force = setTimeout(() => app.stop(true), DRAIN_MS);
+		log.info({ signal, graceMs: settings.shutdownGraceMs }, "stopping: draining in-flight requests");
+		const force = setTimeout(() => app.stop(true), settings.shutdownGraceMs);
 		await app.stop();
 		clearTimeout(force);
 		process.exit(0);
@@ -37,4 +53,30 @@ function main() {
 	process.once("SIGINT", () => void stop("SIGINT"));
 }
 
-main();
+async function main() {
+	let command: Command;
+	try {
+		command = parseCli(process.argv.slice(2));
+	} catch (error) {
+		if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`);
+		throw error;
+	}
+	switch (command.command) {
+		case "help":
+			process.stdout.write(USAGE);
+			return;
+		case "version":
+			process.stdout.write(`${PROXY_VERSION}\n`);
+			return;
+		case "healthcheck":
+			return healthcheck(command);
+		case "validate":
+			process.stdout.write(await validate(settingsFor(command), createLogger("silent")));
+			process.exit(0);
+			return;
+		case "serve":
+			return serve(settingsFor(command));
+	}
+}
+
+await main();

@@ -1,45 +1,41 @@
 /**
- * Wires the real dependencies from a Config and starts listening. Shared by the CLI and by tests that need the
- * whole server as a user runs it.
+ * Wires the real dependencies from Settings: one Upstream per configured upstream, the model registry over them,
+ * the app. Shared by the CLI and by tests that need the whole server as a user runs it.
  */
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import { systemClock } from "./clock.ts";
-import type { Config } from "./config.ts";
+import type { Settings } from "./config/settings.ts";
 import { requestLog } from "./http/request-context.ts";
-import { dialectOf } from "./translate/dialect.ts";
-import { modelCatalog } from "./upstream/model-catalog.ts";
-import { openAIUpstream } from "./upstream/openai-upstream.ts";
+import { modelRegistry } from "./routing/model-registry.ts";
+import { createUpstream } from "./upstream/create-upstream.ts";
+import type { Upstream } from "./upstream/upstream.ts";
 
-export function startServer(config: Config, log: Logger) {
-	if (!config.OPENAI_API_KEY) {
+/** The env-only setup names its key's variable in errors; a file setup names the upstream. */
+function keyHint(settings: Settings, upstream: Settings["upstreams"][number]): string | undefined {
+	if (settings.configFile) return undefined;
+	return upstream.api_key ? "check OPENAI_API_KEY" : "OPENAI_API_KEY is not set";
+}
+
+export function buildDeps(settings: Settings, log: Logger) {
+	const upstreams = new Map<string, Upstream>(
+		settings.upstreams.map((u) => [u.name, createUpstream(u, { keyHint: keyHint(settings, u) })]),
+	);
+	const registry = modelRegistry({ settings, upstreams, log });
+	return { settings, registry, log, clock: systemClock, requests: requestLog(log) };
+}
+
+export function startServer(settings: Settings, log: Logger) {
+	if (!settings.configFile && !settings.upstreams[0]?.api_key) {
 		log.warn("OPENAI_API_KEY is not set: requests go upstream without a key, which only keyless servers accept");
 	}
-	const upstream = openAIUpstream({
-		baseURL: config.OPENAI_BASE_URL,
-		apiKey: config.OPENAI_API_KEY,
-		firstByteTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
-	});
-	const catalog = modelCatalog(upstream, {
-		ttlMs: config.MODELS_CACHE_TTL_MS,
-		dialect: config.UPSTREAM_DIALECT ?? dialectOf(config.OPENAI_BASE_URL),
-		defaultContextLength: config.DEFAULT_CONTEXT_LENGTH,
-		log,
-	});
-	const app = createApp({
-		config,
-		upstream,
-		catalog,
-		log,
-		clock: systemClock,
-		requests: requestLog(log),
-	});
-	app.listen({ hostname: config.HOST, port: config.PORT });
+	const app = createApp(buildDeps(settings, log));
+	app.listen({ hostname: settings.host, port: settings.port });
 	log.info(
 		{
-			host: config.HOST,
+			host: settings.host,
 			port: app.server?.port,
-			upstream: config.OPENAI_BASE_URL,
+			upstreams: settings.upstreams.map((u) => `${u.name}=${u.base_url}`),
 		},
 		"ollama-proxy listening",
 	);

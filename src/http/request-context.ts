@@ -15,6 +15,10 @@ export type RequestRecord = {
 	status?: number;
 	/** A streamed answer logs itself when it ends, not when its headers go out. */
 	streaming?: boolean;
+	/** The inbound key's name, when keys are configured. */
+	keyName?: string;
+	/** Whether the caller may use a model (inbound keys restrict it). */
+	allows(model: string): boolean;
 };
 
 export type StreamSummary = {
@@ -44,6 +48,7 @@ export function requestLog(log: Logger): RequestLog {
 			record = {
 				id: given && SANE_ID.test(given) ? given : crypto.randomUUID(),
 				startMs: performance.now(),
+				allows: () => true,
 			};
 			records.set(request, record);
 		}
@@ -59,6 +64,7 @@ export function requestLog(log: Logger): RequestLog {
 				method: request.method,
 				path: new URL(request.url).pathname,
 				...(record.model !== undefined && { model: record.model }),
+				...(record.keyName !== undefined && { key: record.keyName }),
 				...fields,
 				durationMs: Math.round((performance.now() - record.startMs) * 100) / 100,
 			});

@@ -2,17 +2,32 @@
 import { Elysia } from "elysia";
 import { modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
+import type { Route } from "../routing/model-registry.ts";
 import { ChatRequest, GenerateRequest } from "../schemas/ollama-requests.ts";
 import { ChatResponse, ErrorResponse, GenerateResponse } from "../schemas/ollama-responses.ts";
 import { chatToOpenAI, fillInMiddleToOpenAI, generateToOpenAI } from "../translate/chat-request.ts";
 import { collectChat, collectGenerate } from "../translate/collect.ts";
+import type { Target } from "../translate/dialect.ts";
 import { chatLoadReply, generateLoadReply } from "../translate/load-reply.ts";
 import { chatStream, generateStream } from "../translate/ollama-stream.ts";
+import { usesMaxCompletionTokens } from "../translate/options.ts";
+import { applyParamOverrides } from "../translate/param-overrides.ts";
 import { chatPiece, completionPiece, piecesOf } from "../translate/upstream-events.ts";
 import type { AppDeps } from "./deps.ts";
-import { answer, resolveTarget } from "./inference.ts";
+import { routeFor } from "./dispatch.ts";
+import { answer, passThrough } from "./inference.ts";
+
+/** The chat-API token key a model wants, for overrides that add a limit the client did not send. */
+const chatTokenKey = (target: Target) => (usesMaxCompletionTokens(target.id) ? "max_completion_tokens" : "max_tokens");
 
 export function chatRoutes(deps: AppDeps) {
+	/** A load or unload request: a real Ollama does it; a remote model needs nothing but the reply. */
+	async function loadOrUnload(request: Request, path: string, body: { model: string }, reply: () => object) {
+		const route: Route = await routeFor(deps, request, body.model, () => modelNotFound(body.model));
+		if (route.upstream.native) return passThrough(deps, request, route, path, body, body.model);
+		return jsonResponse(reply());
+	}
+
 	return new Elysia({ name: "chat" })
 		.post(
 			"/api/chat",
@@ -20,16 +35,21 @@ export function chatRoutes(deps: AppDeps) {
 				// Answers can pause for minutes (reasoning models); the idle timer must not cut them.
 				server?.timeout(request, 0);
 				if (!body.messages?.length) {
-					await resolveTarget(deps, body.model);
-					return jsonResponse(chatLoadReply(body.model, body.keep_alive, deps.clock.wallTime()));
+					return loadOrUnload(request, "/api/chat", body, () =>
+						chatLoadReply(body.model, body.keep_alive, deps.clock.wallTime()),
+					);
 				}
 				return answer(deps, {
 					request,
 					model: body.model,
+					body,
+					path: "/api/chat",
 					stream: body.stream ?? true,
 					hideThinking: body.think === false,
-					send: async (target, scope) =>
-						piecesOf(await deps.upstream.chat(chatToOpenAI(body, target), scope), chatPiece),
+					send: async (route, target, scope) => {
+						const params = applyParamOverrides(chatToOpenAI(body, target), route.params, chatTokenKey(target));
+						return piecesOf(await route.upstream.chat(params, scope), chatPiece);
+					},
 					translate: chatStream,
 					collect: collectChat,
 				});
@@ -52,18 +72,25 @@ export function chatRoutes(deps: AppDeps) {
 				server?.timeout(request, 0);
 				if (body.model === "") throw modelNotFound("");
 				if (!body.prompt && !body.images?.length && !body.suffix) {
-					await resolveTarget(deps, body.model);
-					return jsonResponse(generateLoadReply(body.model, body.keep_alive, deps.clock.wallTime()));
+					return loadOrUnload(request, "/api/generate", body, () =>
+						generateLoadReply(body.model, body.keep_alive, deps.clock.wallTime()),
+					);
 				}
 				return answer(deps, {
 					request,
 					model: body.model,
+					body,
+					path: "/api/generate",
 					stream: body.stream ?? true,
 					hideThinking: body.think === false,
-					send: async (target, scope) =>
-						body.suffix
-							? piecesOf(await deps.upstream.complete(fillInMiddleToOpenAI(body, target), scope), completionPiece)
-							: piecesOf(await deps.upstream.chat(generateToOpenAI(body, target), scope), chatPiece),
+					send: async (route, target, scope) => {
+						if (body.suffix) {
+							const params = applyParamOverrides(fillInMiddleToOpenAI(body, target), route.params, "max_tokens");
+							return piecesOf(await route.upstream.complete(params, scope), completionPiece);
+						}
+						const params = applyParamOverrides(generateToOpenAI(body, target), route.params, chatTokenKey(target));
+						return piecesOf(await route.upstream.chat(params, scope), chatPiece);
+					},
 					translate: generateStream,
 					collect: collectGenerate,
 				});
@@ -71,11 +98,7 @@ export function chatRoutes(deps: AppDeps) {
 			{
 				body: GenerateRequest,
 				parse: "json",
-				response: {
-					200: GenerateResponse,
-					400: ErrorResponse,
-					404: ErrorResponse,
-				},
+				response: { 200: GenerateResponse, 400: ErrorResponse, 404: ErrorResponse },
 				detail: {
 					summary: "Complete a prompt",
 					description:

@@ -1,17 +1,20 @@
 /**
- * The path every chat and generate request takes: resolve the model, send one streaming request upstream, translate
- * the chunks, then either stream them as NDJSON or fold them into one object for `stream: false`.
+ * The path every chat and generate request takes: resolve the model, send one streaming request upstream (with
+ * retries and fallbacks before the first byte), translate the chunks, then either stream them as NDJSON or fold
+ * them into one object for `stream: false`.
  */
 import { modelNotFound, ProxyError } from "../errors.ts";
 import { ndjsonResponse } from "../http/ndjson.ts";
 import type { StreamSummary } from "../http/request-context.ts";
 import { jsonResponse } from "../http/responses.ts";
+import { type Route, routeTarget } from "../routing/model-registry.ts";
 import type { Metrics } from "../schemas/ollama-responses.ts";
 import type { Target } from "../translate/dialect.ts";
 import type { StreamContext } from "../translate/ollama-stream.ts";
 import type { Piece } from "../translate/upstream-events.ts";
 import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
+import { dispatch, relayNative, routeFor } from "./dispatch.ts";
 
 type Answer = Partial<Metrics> & { done: boolean };
 
@@ -19,21 +22,18 @@ export type InferenceCall<T extends Answer> = {
 	request: Request;
 	/** The model as the client spelled it. */
 	model: string;
+	/** The body as the client sent it, for a real Ollama upstream that takes it unchanged. */
+	body: Record<string, unknown>;
+	/** The native path (`/api/chat` or `/api/generate`). */
+	path: string;
 	stream: boolean;
 	/** `think: false`: no reasoning reaches the client. */
 	hideThinking: boolean;
-	/** Builds and sends the upstream request for the resolved target; may reject bad input with a 400 first. */
-	send(target: Target, scope: CallScope): Promise<AsyncIterable<Piece>>;
+	/** Builds and sends the upstream request for the resolved route; may reject bad input with a 400 first. */
+	send(route: Route, target: Target, scope: CallScope): Promise<AsyncIterable<Piece>>;
 	translate(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<T>;
 	collect(lines: AsyncIterable<T>): Promise<T | undefined>;
 };
-
-/** Where a client's model name goes, with Ollama's 404 when the upstream does not serve it. */
-export async function resolveTarget(deps: AppDeps, model: string): Promise<Target> {
-	const target = await deps.catalog.target(model);
-	if (target === undefined) throw modelNotFound(model);
-	return target;
-}
 
 const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
 
@@ -46,13 +46,42 @@ function summarize(final: Answer | undefined): Omit<StreamSummary, "status"> {
 	};
 }
 
+/** A route to a real Ollama: the request goes through as the client sent it, with the model renamed. */
+export async function passThrough(
+	deps: AppDeps,
+	request: Request,
+	route: Route,
+	path: string,
+	body: object,
+	model: string,
+) {
+	const response = await dispatch(
+		deps,
+		request,
+		route,
+		(current, scope) =>
+			(current.upstream.native as NonNullable<typeof current.upstream.native>)(
+				path,
+				{ ...body, model: current.facts.id },
+				scope,
+			),
+		model,
+	);
+	return relayNative(response);
+}
+
 export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCall<T>): Promise<Response> {
 	const requestStart = deps.clock.nowNs();
-	const record = deps.requests.recordOf(call.request);
-	record.model = call.model;
-	const target = await resolveTarget(deps, call.model);
+	const route = await routeFor(deps, call.request, call.model, () => modelNotFound(call.model));
+	if (route.upstream.native) return passThrough(deps, call.request, route, call.path, call.body, call.model);
 	const upstreamStart = deps.clock.nowNs();
-	const pieces = await call.send(target, { signal: call.request.signal, modelName: call.model });
+	const pieces = await dispatch(
+		deps,
+		call.request,
+		route,
+		(current, scope) => call.send(current, routeTarget(current), scope),
+		call.model,
+	);
 	const ctx = { model: call.model, clock: deps.clock, requestStart, upstreamStart, hideThinking: call.hideThinking };
 	const lines = call.translate(pieces, ctx);
 	if (!call.stream) {
@@ -60,6 +89,7 @@ export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCal
 		if (!whole) throw new ProxyError(502, "upstream sent no answer");
 		return jsonResponse(whole);
 	}
+	const record = deps.requests.recordOf(call.request);
 	const response = await ndjsonResponse(lines, {
 		toError: (error) => {
 			deps.log.error({ err: error, reqId: record.id }, "stream failed");

@@ -3,11 +3,14 @@ import { Elysia } from "elysia";
 import { badRequest, ProxyError } from "../errors.ts";
 import { ndjsonResponse } from "../http/ndjson.ts";
 import { jsonResponse } from "../http/responses.ts";
+import type { Route } from "../routing/model-registry.ts";
 import { ModelRef } from "../schemas/ollama-requests.ts";
 import { ErrorResponse, PsResponse, ShowResponse, StatusResponse, TagsResponse } from "../schemas/ollama-responses.ts";
 import { showResponse, tagsEntry } from "../translate/model-metadata.ts";
 import { normalizedName } from "../translate/model-names.ts";
 import type { AppDeps } from "./deps.ts";
+import { routeFor } from "./dispatch.ts";
+import { passThrough } from "./inference.ts";
 
 /** `model`, or `name` as older clients send it; 400 when neither is there. */
 function requestedModel(body: ModelRef): string {
@@ -23,47 +26,48 @@ async function* pullProgress() {
 	for (const status of PULL_PROGRESS) yield { status };
 }
 
+/** A real Ollama's models keep their own entry (size, digest, details); remote ones get theirs built. */
+const listEntry = (route: Route) => route.native ?? tagsEntry(route.facts);
+
 export function modelRoutes(deps: AppDeps) {
-	const facts = async (body: ModelRef) => {
+	const find = (request: Request, body: ModelRef) => {
 		const model = requestedModel(body);
-		const found = await deps.catalog.find(model);
-		if (!found) throw new ProxyError(404, `model '${normalizedName(model)}' not found`);
-		return found;
+		return routeFor(deps, request, model, () => new ProxyError(404, `model '${normalizedName(model)}' not found`));
+	};
+	const visible = async (request: Request) => {
+		const record = deps.requests.recordOf(request);
+		return (await deps.registry.list()).filter((route) => record.allows(route.name));
 	};
 	return (
 		new Elysia({ name: "models" })
-			.get("/api/tags", async () => jsonResponse({ models: (await deps.catalog.list()).map(tagsEntry) }), {
+			.get("/api/tags", async ({ request }) => jsonResponse({ models: (await visible(request)).map(listEntry) }), {
 				response: TagsResponse,
-				detail: {
-					summary: "List the upstream's models under Ollama names",
-					tags: ["models"],
-				},
+				detail: { summary: "List every upstream's models under Ollama names", tags: ["models"] },
 			})
-			.post("/api/show", async ({ body }) => jsonResponse(showResponse(await facts(body))), {
-				body: ModelRef,
-				parse: "json",
-				response: {
-					200: ShowResponse,
-					400: ErrorResponse,
-					404: ErrorResponse,
+			.post(
+				"/api/show",
+				async ({ body, request }) => {
+					const route = await find(request, body);
+					if (route.upstream.native) return passThrough(deps, request, route, "/api/show", body, requestedModel(body));
+					return jsonResponse(showResponse(route.facts));
 				},
-				detail: {
-					summary: "Describe a model: capabilities, context length, template",
-					tags: ["models"],
+				{
+					body: ModelRef,
+					parse: "json",
+					response: { 200: ShowResponse, 400: ErrorResponse, 404: ErrorResponse },
+					detail: { summary: "Describe a model: capabilities, context length, template", tags: ["models"] },
 				},
-			})
+			)
 			// Remote models are never "loaded" in this process, so none is reported as running.
 			.get("/api/ps", () => jsonResponse({ models: [] }), {
 				response: PsResponse,
-				detail: {
-					summary: "Running models (always none: the upstream runs them)",
-					tags: ["models"],
-				},
+				detail: { summary: "Running models (always none: the upstreams run them)", tags: ["models"] },
 			})
 			.post(
 				"/api/pull",
-				async ({ body }) => {
-					await facts(body);
+				async ({ body, request }) => {
+					const route = await find(request, body);
+					if (route.upstream.native) return passThrough(deps, request, route, "/api/pull", body, requestedModel(body));
 					if (body.stream === false) return jsonResponse({ status: "success" });
 					return ndjsonResponse(pullProgress(), {
 						toError: () => new ProxyError(500, "internal error"),
@@ -73,13 +77,9 @@ export function modelRoutes(deps: AppDeps) {
 				{
 					body: ModelRef,
 					parse: "json",
-					response: {
-						200: StatusResponse,
-						400: ErrorResponse,
-						404: ErrorResponse,
-					},
+					response: { 200: StatusResponse, 400: ErrorResponse, 404: ErrorResponse },
 					detail: {
-						summary: "Succeeds for a model the upstream serves; there is nothing to download",
+						summary: "Succeeds for a model an upstream serves; there is nothing to download",
 						tags: ["models"],
 					},
 				},

@@ -9,8 +9,11 @@ import { z } from "zod";
 import { modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import type { ModelFacts } from "../translate/model-metadata.ts";
+import { usesMaxCompletionTokens } from "../translate/options.ts";
+import { applyParamOverrides } from "../translate/param-overrides.ts";
 import type { OpenAIPath } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
+import { dispatch, routeFor } from "./dispatch.ts";
 
 /** Only what the proxy reads; everything else is relayed as sent. */
 export const OpenAIRequest = z.looseObject({
@@ -30,17 +33,27 @@ function openAIModel(facts: ModelFacts) {
 // Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
 const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
 
+/** The token key an OpenAI body uses for a model, for overrides that add a limit the client did not send. */
+function tokenKey(path: OpenAIPath, id: string) {
+	return path === "/chat/completions" && usesMaxCompletionTokens(id) ? "max_completion_tokens" : "max_tokens";
+}
+
 export function openAICompatRoutes(deps: AppDeps) {
 	const relay =
 		(path: OpenAIPath) =>
 		async ({ body, request }: { body: z.infer<typeof OpenAIRequest>; request: Request }) => {
-			deps.requests.recordOf(request).model = body.model;
-			const id = (await deps.catalog.target(body.model))?.id;
-			if (id === undefined) throw modelNotFound(body.model);
-			const upstream = await deps.upstream.forward(
-				path,
-				{ ...body, model: id },
-				{ signal: request.signal, modelName: body.model },
+			const route = await routeFor(deps, request, body.model, () => modelNotFound(body.model));
+			const upstream = await dispatch(
+				deps,
+				request,
+				route,
+				(current, scope) => {
+					const sent = { ...body, model: current.facts.id };
+					const overridden =
+						path === "/embeddings" ? sent : applyParamOverrides(sent, current.params, tokenKey(path, current.facts.id));
+					return current.upstream.forward(path, overridden, scope);
+				},
+				body.model,
 			);
 			const headers = new Headers();
 			for (const name of RELAYED_HEADERS) {
@@ -54,6 +67,10 @@ export function openAICompatRoutes(deps: AppDeps) {
 		parse: "json" as const,
 		detail: { summary, tags: ["openai"] },
 	});
+	const visible = async (request: Request) => {
+		const record = deps.requests.recordOf(request);
+		return (await deps.registry.list()).filter((route) => record.allows(route.name));
+	};
 
 	return new Elysia({ name: "openai-compat" })
 		.post("/v1/chat/completions", relay("/chat/completions"), doc("OpenAI chat completions (SSE or JSON), relayed"))
@@ -61,18 +78,16 @@ export function openAICompatRoutes(deps: AppDeps) {
 		.post("/v1/embeddings", relay("/embeddings"), doc("OpenAI embeddings, relayed"))
 		.get(
 			"/v1/models",
-			async () => jsonResponse({ object: "list", data: (await deps.catalog.list()).map(openAIModel) }),
-			{
-				detail: { summary: "The models of /api/tags, in OpenAI's shape", tags: ["openai"] },
-			},
+			async ({ request }) =>
+				jsonResponse({ object: "list", data: (await visible(request)).map((r) => openAIModel(r.facts)) }),
+			{ detail: { summary: "The models of /api/tags, in OpenAI's shape", tags: ["openai"] } },
 		)
 		.get(
 			"/v1/models/*",
-			async ({ params }) => {
+			async ({ params, request }) => {
 				const name = decodeURIComponent(params["*"]);
-				const facts = await deps.catalog.find(name);
-				if (!facts) throw modelNotFound(name);
-				return jsonResponse(openAIModel(facts));
+				const route = await routeFor(deps, request, name, () => modelNotFound(name));
+				return jsonResponse(openAIModel(route.facts));
 			},
 			{ detail: { summary: "One model, in OpenAI's shape", tags: ["openai"] } },
 		);

@@ -21,10 +21,12 @@ import { redact } from "../redact.ts";
 export type FailureContext = {
 	/** The model as the client named it, for "model 'x' not found". */
 	modelName?: string;
-	/** The proxy's own first-byte timer fired (the SDK reports that as a user abort). */
-	timedOut: boolean;
-	timeoutMs: number;
-	apiKey?: string;
+	/** Set when one of the proxy's own timers aborted the call: what the client is told. */
+	timeout?: string;
+	/** The secrets that must never reach a message. */
+	secrets: readonly (string | undefined)[];
+	/** What the operator should check when the upstream refuses the key. */
+	keyHint: string;
 };
 
 // An upstream behind a misconfigured gateway answers with whole HTML pages; a client needs the gist, not the page.
@@ -41,42 +43,47 @@ function upstreamMessage(error: APIError): string {
 
 export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError {
 	if (error instanceof ProxyError) return error;
-	const clean = (text: string) => redact(text, [ctx.apiKey]);
-	if (error instanceof APIUserAbortError) {
-		return ctx.timedOut
-			? new ProxyError(504, `upstream did not answer within ${ctx.timeoutMs} ms`)
-			: new ProxyError(499, "request canceled");
-	}
-	if (error instanceof APIConnectionTimeoutError) {
-		return new ProxyError(504, `upstream did not answer within ${ctx.timeoutMs} ms`);
-	}
+	const clean = (text: string) => redact(text, ctx.secrets);
+	if (ctx.timeout !== undefined) return new ProxyError(504, ctx.timeout, {}, "timeout");
+	if (error instanceof APIUserAbortError) return new ProxyError(499, "request canceled");
+	if (error instanceof APIConnectionTimeoutError)
+		return new ProxyError(504, "upstream did not answer in time", {}, "timeout");
 	if (error instanceof APIConnectionError) {
 		const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-		return new ProxyError(502, clean(`upstream unreachable${cause}`));
+		return new ProxyError(502, clean(`upstream unreachable${cause}`), {}, "connect");
 	}
 	if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {
 		// The upstream's text may quote part of the key ("Incorrect API key provided: sk-ab***yz"): never relay it.
-		const hint = ctx.apiKey ? "check OPENAI_API_KEY" : "OPENAI_API_KEY is not set";
-		return new ProxyError(502, `upstream rejected the proxy's API key (HTTP ${error.status}); ${hint}`);
+		return new ProxyError(
+			502,
+			`upstream rejected the proxy's API key (HTTP ${error.status}); ${ctx.keyHint}`,
+			{},
+			"auth",
+		);
 	}
-	if (error instanceof NotFoundError && ctx.modelName !== undefined) return modelNotFound(ctx.modelName);
+	if (error instanceof NotFoundError && ctx.modelName !== undefined) {
+		const notFound = modelNotFound(ctx.modelName);
+		return new ProxyError(notFound.status, notFound.message, {}, "not_found");
+	}
 	if (error instanceof RateLimitError) {
 		const retryAfter = error.headers.get("retry-after");
 		return new ProxyError(
 			429,
 			clean(`upstream rate limit: ${upstreamMessage(error)}`),
 			retryAfter ? { "retry-after": retryAfter } : {},
+			"rate_limit",
 		);
 	}
 	if (error instanceof BadRequestError || error instanceof UnprocessableEntityError) {
-		return new ProxyError(400, clean(`upstream rejected the request: ${upstreamMessage(error)}`));
+		return new ProxyError(400, clean(`upstream rejected the request: ${upstreamMessage(error)}`), {}, "bad_request");
 	}
 	if (error instanceof APIError) {
-		const status = error.status ? ` (HTTP ${error.status})` : "";
-		return new ProxyError(502, clean(`upstream error${status}: ${upstreamMessage(error)}`));
+		// No status: an error object inside an answer that had already started.
+		if (!error.status) return new ProxyError(502, clean(`upstream error: ${upstreamMessage(error)}`), {}, "stream");
+		return new ProxyError(502, clean(`upstream error (HTTP ${error.status}): ${upstreamMessage(error)}`), {}, "server");
 	}
-	if (error instanceof SyntaxError) return new ProxyError(502, "upstream sent a malformed stream");
+	if (error instanceof SyntaxError) return new ProxyError(502, "upstream sent a malformed stream", {}, "stream");
 	// Whatever else fails while talking to the upstream is the transport: a reset socket, a body cut short.
 	const detail = error instanceof Error ? error.message : String(error);
-	return new ProxyError(502, clean(`upstream request failed: ${detail}`));
+	return new ProxyError(502, clean(`upstream request failed: ${detail}`), {}, "connect");
 }

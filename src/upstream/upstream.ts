@@ -6,6 +6,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "o
 import type { Completion, CompletionCreateParamsStreaming } from "openai/resources/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { UpstreamModel } from "../schemas/upstream-models.ts";
+import type { Dialect } from "../translate/dialect.ts";
 
 export type CallScope = {
 	/** Aborted when the client goes away: the upstream request is cancelled with it. */
@@ -14,18 +15,26 @@ export type CallScope = {
 	modelName?: string;
 };
 
+/** A model an upstream lists; a real Ollama's entries keep their own `/api/tags` entry, relayed as it is. */
+export type DiscoveredModel = UpstreamModel & { native?: { name: string } & Record<string, unknown> };
+
+export type OpenAIPath = "/chat/completions" | "/completions" | "/embeddings";
+
 export type Upstream = {
-	listModels(scope: CallScope): Promise<UpstreamModel[]>;
+	name: string;
+	kind: "openai" | "azure" | "ollama";
+	dialect: Dialect;
+	listModels(scope: CallScope): Promise<DiscoveredModel[]>;
 	/** Resolves once the upstream has answered with its first chunk; the stream then yields every chunk. */
 	chat(params: ChatCompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<ChatCompletionChunk>>;
 	/** The legacy completions API, for fill-in-the-middle; resolves like `chat`. */
 	complete(params: CompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<Completion>>;
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
 	/**
-	 * Sends an OpenAI-shaped body to an OpenAI path (`/chat/completions`, `/completions`, `/embeddings`) and returns
-	 * the upstream's successful response untouched, for the `/v1` surface that relays bytes instead of translating.
+	 * Sends an OpenAI-shaped body to an OpenAI path and returns the upstream's successful response untouched, for
+	 * the `/v1` surface that relays bytes instead of translating.
 	 */
 	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
+	/** A real Ollama only: an `/api/*` request passed through as it is, whatever the answer. */
+	native?(path: string, body: unknown, scope: CallScope): Promise<Response>;
 };
-
-export type OpenAIPath = "/chat/completions" | "/completions" | "/embeddings";

@@ -8,7 +8,12 @@ let proxy: TestProxy;
 
 beforeAll(async () => {
 	upstream = await startTestUpstream();
-	proxy = await startProxy(upstream.url, { OPENAI_API_KEY: KEY, UPSTREAM_TIMEOUT_MS: "300", MAX_BODY_BYTES: "4096" });
+	proxy = await startProxy(upstream.url, {
+		OPENAI_API_KEY: KEY,
+		UPSTREAM_TIMEOUT_MS: "300",
+		UPSTREAM_RETRIES: "0",
+		MAX_BODY_BYTES: "4096",
+	});
 });
 afterAll(() => {
 	proxy.stop();

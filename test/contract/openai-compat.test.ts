@@ -9,7 +9,7 @@ let client: OpenAI;
 
 beforeAll(async () => {
 	upstream = await startTestUpstream();
-	proxy = await startProxy(upstream.url);
+	proxy = await startProxy(upstream.url, { UPSTREAM_RETRIES: "0" });
 	// Copilot sends an empty bearer token on /v1 calls; the proxy must not care.
 	client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: "ollama", maxRetries: 0 });
 });

@@ -1,40 +1,37 @@
-/** Starts the real app on a loopback port in front of a test upstream, with its logs captured in memory. */
+/** Starts the real app on a loopback port in front of test upstreams, with its logs captured in memory. */
 import { createApp } from "../../src/app.ts";
-import { systemClock } from "../../src/clock.ts";
-import { type Config, loadConfig } from "../../src/config.ts";
-import { requestLog } from "../../src/http/request-context.ts";
+import { loadSettings, type SettingsSource } from "../../src/config/settings.ts";
 import { createLogger } from "../../src/log.ts";
-import { dialectOf } from "../../src/translate/dialect.ts";
-import { modelCatalog } from "../../src/upstream/model-catalog.ts";
-import { openAIUpstream } from "../../src/upstream/openai-upstream.ts";
+import { buildDeps } from "../../src/server.ts";
 
-export async function startProxy(upstreamUrl: string, env: Record<string, string> = {}) {
-	const config: Config = loadConfig({ OPENAI_BASE_URL: upstreamUrl, PORT: "0", LOG_LEVEL: "debug", ...env });
+async function start(source: SettingsSource) {
+	const settings = { ...loadSettings(source), host: "127.0.0.1", port: 0 };
 	const logs: string[] = [];
-	const log = createLogger(config.LOG_LEVEL, { write: (line: string) => void logs.push(line) });
-	const upstream = openAIUpstream({
-		baseURL: config.OPENAI_BASE_URL,
-		apiKey: config.OPENAI_API_KEY,
-		firstByteTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
-	});
-	const catalog = modelCatalog(upstream, {
-		ttlMs: config.MODELS_CACHE_TTL_MS,
-		dialect: config.UPSTREAM_DIALECT ?? dialectOf(config.OPENAI_BASE_URL),
-		defaultContextLength: config.DEFAULT_CONTEXT_LENGTH,
-		log,
-	});
-	const app = createApp({ config, upstream, catalog, log, clock: systemClock, requests: requestLog(log) });
+	const log = createLogger("debug", { write: (line: string) => void logs.push(line) });
+	const deps = buildDeps(settings, log);
+	const app = createApp(deps);
 	app.listen({ hostname: "127.0.0.1", port: 0 });
 	const url = `http://127.0.0.1:${app.server?.port}`;
 	return {
 		url,
 		logs,
+		deps,
 		/** Parsed log lines. */
 		logLines: () => logs.map((l) => JSON.parse(l) as Record<string, unknown>),
 		post: (path: string, body: unknown, init: RequestInit = {}) =>
 			fetch(url + path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), ...init }),
 		stop: () => app.stop(true),
 	};
+}
+
+/** The env-only setup: one upstream from OPENAI_BASE_URL. */
+export function startProxy(upstreamUrl: string, env: Record<string, string> = {}) {
+	return start({ env: { OPENAI_BASE_URL: upstreamUrl, ...env } });
+}
+
+/** A setup from a configuration file's text. */
+export function startProxyWithConfig(yaml: string, env: Record<string, string> = {}) {
+	return start({ env, flags: { config: "test-config.yaml" }, readFile: () => yaml });
 }
 
 export type TestProxy = Awaited<ReturnType<typeof startProxy>>;

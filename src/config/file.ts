@@ -1,0 +1,117 @@
+/**
+ * The configuration file (YAML): several upstreams, model aliases and overrides, inbound keys. This zod schema is
+ * the one source of the file's shape: it validates the file, types the code (`z.infer`), and is exported as
+ * `deploy/config.schema.json` for editor completion. Secrets stay out of the file through `${ENV_VAR}` references.
+ */
+import { z } from "zod";
+import { Capability } from "../schemas/ollama-responses.ts";
+import { DIALECTS } from "../translate/dialect.ts";
+
+const ms = (fallback: number) => z.number().int().positive().default(fallback);
+const glob = z.string().min(1).describe('A glob over model names or ids: "*" matches any run of characters, "?" one.');
+
+export const Timeouts = z
+	.strictObject({
+		connect_ms: ms(10_000).describe("Until the upstream answers with response headers."),
+		first_byte_ms: ms(30_000).describe("Until the first chunk of the answer arrives."),
+		idle_ms: ms(300_000).describe("The longest quiet gap between two chunks of a streamed answer."),
+	})
+	.prefault({});
+export type Timeouts = z.infer<typeof Timeouts>;
+
+export const Retries = z
+	.strictObject({
+		max: z.number().int().min(0).max(10).default(2).describe("Retries of one upstream before the first byte."),
+		backoff_ms: ms(250).describe("The first wait; it doubles on each retry. A 429's Retry-After wins when longer."),
+		max_wait_ms: ms(10_000).describe("The longest single wait, Retry-After included."),
+	})
+	.prefault({});
+export type Retries = z.infer<typeof Retries>;
+
+export const UpstreamConfig = z.strictObject({
+	name: z
+		.string()
+		.regex(/^[\w.-]+$/, "upstream names are letters, digits, '.', '_' and '-'")
+		.describe("How models and logs refer to this upstream."),
+	kind: z
+		.enum(["openai", "azure", "ollama"])
+		.default("openai")
+		.describe(
+			"openai: any OpenAI-compatible API; azure: Azure OpenAI deployments; ollama: a real Ollama, passed through.",
+		),
+	base_url: z.url({ protocol: /^https?$/ }).describe("For azure, the resource endpoint; for ollama, its root URL."),
+	api_key: z.string().optional().describe("Use ${ENV_VAR} to keep the key out of the file."),
+	api_version: z.string().optional().describe("Azure's api-version."),
+	headers: z.record(z.string(), z.string()).default({}).describe("Extra headers on every upstream request."),
+	dialect: z.enum(DIALECTS).optional().describe("What the upstream accepts beyond OpenAI's parameters."),
+	timeouts: Timeouts,
+	retries: Retries,
+	discover: z.boolean().optional().describe("List the upstream's own /models (default: yes, but not for azure)."),
+	include: z.array(glob).default(["*"]).describe("Discovered ids to list."),
+	exclude: z.array(glob).default([]).describe("Discovered ids to hide."),
+	prefix: z.string().default("").describe('Put before every discovered name, e.g. "openrouter/".'),
+});
+export type UpstreamConfig = z.infer<typeof UpstreamConfig>;
+
+/** How one request parameter is overridden for a model. */
+export const ParamOverride = z
+	.strictObject({
+		force: z.union([z.number(), z.string()]).optional().describe("Always this value, whatever the client sent."),
+		default: z.union([z.number(), z.string()]).optional().describe("This value when the client sent none."),
+		min: z.number().optional().describe("Raise smaller values to this."),
+		max: z.number().optional().describe("Lower larger values to this."),
+	})
+	.refine((o) => Object.keys(o).length > 0, "an override needs force, default, min or max");
+export type ParamOverride = z.infer<typeof ParamOverride>;
+
+export const ModelParams = z
+	.strictObject({
+		max_tokens: ParamOverride.optional().describe("Applies to max_tokens or max_completion_tokens, whichever is sent."),
+		temperature: ParamOverride.optional(),
+		top_p: ParamOverride.optional(),
+		reasoning_effort: ParamOverride.optional(),
+	})
+	.default({});
+export type ModelParams = z.infer<typeof ModelParams>;
+
+export const ModelConfig = z.strictObject({
+	name: z.string().min(1).describe("What clients see and send (listed with a :latest tag)."),
+	upstream: z
+		.string()
+		.optional()
+		.describe("The upstream that serves it; omitted, the entry overrides a discovered model of the same name."),
+	id: z.string().optional().describe("What the upstream is asked for (default: the name)."),
+	context_length: z.number().int().positive().optional(),
+	capabilities: z.array(Capability).optional(),
+	params: ModelParams,
+	fallbacks: z.array(z.string()).default([]).describe("Models tried in order when this one fails before answering."),
+});
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+export const KeyConfig = z.strictObject({
+	key: z.string().min(16, "inbound keys must be at least 16 characters").describe("Use ${ENV_VAR}."),
+	name: z.string().optional().describe("Shown in logs instead of the key."),
+	models: z.array(glob).default(["*"]).describe("The model names this key may use."),
+});
+export type KeyConfig = z.infer<typeof KeyConfig>;
+
+export const FileConfig = z.strictObject({
+	$schema: z.string().optional(),
+	listen: z
+		.strictObject({
+			host: z.string().min(1).optional(),
+			port: z.number().int().min(0).max(65535).optional(),
+		})
+		.default({}),
+	log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+	upstreams: z.array(UpstreamConfig).min(1, "at least one upstream is needed"),
+	models: z.array(ModelConfig).default([]),
+	keys: z.array(KeyConfig).optional().describe("Absent: no inbound authentication."),
+	cors: z
+		.strictObject({
+			origins: z.array(glob).describe('Origins allowed to call from a browser, e.g. "https://*.example.com".'),
+		})
+		.optional()
+		.describe("Absent: no CORS headers, like Ollama without OLLAMA_ORIGINS."),
+});
+export type FileConfig = z.infer<typeof FileConfig>;

@@ -1,0 +1,138 @@
+/**
+ * The settings the server runs with, from command-line flags over the environment over the configuration file over
+ * the defaults. Without a file, the environment describes one upstream, as the openai SDK reads it.
+ */
+import { readFileSync } from "node:fs";
+import { type Dialect, dialectOf } from "../translate/dialect.ts";
+import { ConfigError, configIssue, type EnvConfig, type LOG_LEVELS, loadEnv } from "./env.ts";
+import { FileConfig, type KeyConfig, type ModelConfig, type UpstreamConfig } from "./file.ts";
+
+export type Flags = { host?: string; port?: number; config?: string; logLevel?: (typeof LOG_LEVELS)[number] };
+
+export type ResolvedUpstream = UpstreamConfig & { discover: boolean; dialect: Dialect };
+
+export type Settings = {
+	host: string;
+	port: number;
+	logLevel: (typeof LOG_LEVELS)[number];
+	maxBodyBytes: number;
+	modelsCacheTtlMs: number;
+	defaultContextLength: number;
+	shutdownGraceMs: number;
+	upstreams: ResolvedUpstream[];
+	models: ModelConfig[];
+	keys?: KeyConfig[];
+	cors?: { origins: string[] };
+	/** The file the settings came from, if any. */
+	configFile?: string;
+};
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Replaces `${VAR}` in every string of a parsed file; an unset variable is an error, not an empty key. */
+export function interpolate(value: unknown, env: Record<string, string | undefined>, path = ""): unknown {
+	if (typeof value === "string") {
+		return value.replace(ENV_REF, (_, name: string) => {
+			const found = env[name];
+			if (found === undefined || found === "") throw new ConfigError(`${path}: \${${name}} is not set`);
+			return found;
+		});
+	}
+	if (Array.isArray(value)) return value.map((item, i) => interpolate(item, env, `${path}.${i}`));
+	if (value && typeof value === "object") {
+		return Object.fromEntries(
+			Object.entries(value).map(([key, item]) => [key, interpolate(item, env, path ? `${path}.${key}` : key)]),
+		);
+	}
+	return value;
+}
+
+/** Checks what the schema cannot: names are unique and every reference points at something. */
+function crossCheck(file: FileConfig) {
+	const upstreams = new Set<string>();
+	for (const upstream of file.upstreams) {
+		if (upstreams.has(upstream.name)) throw new ConfigError(`upstreams: the name '${upstream.name}' is used twice`);
+		upstreams.add(upstream.name);
+	}
+	for (const model of file.models) {
+		if (model.upstream !== undefined && !upstreams.has(model.upstream)) {
+			throw new ConfigError(`models: '${model.name}' names the unknown upstream '${model.upstream}'`);
+		}
+	}
+}
+
+export function parseFileConfig(text: string, env: Record<string, string | undefined>, source: string): FileConfig {
+	let raw: unknown;
+	try {
+		raw = Bun.YAML.parse(text);
+	} catch (error) {
+		throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
+	}
+	const parsed = FileConfig.safeParse(interpolate(raw, env));
+	if (!parsed.success) throw configIssue(`invalid configuration file ${source}`, parsed.error);
+	crossCheck(parsed.data);
+	return parsed.data;
+}
+
+/** The file an env-only setup stands for: one upstream named `default`. */
+function envOnlyFile(env: EnvConfig): FileConfig {
+	return FileConfig.parse({
+		upstreams: [
+			{
+				name: "default",
+				base_url: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+				...(env.OPENAI_API_KEY && { api_key: env.OPENAI_API_KEY }),
+				...(env.UPSTREAM_DIALECT && { dialect: env.UPSTREAM_DIALECT }),
+				...(env.UPSTREAM_TIMEOUT_MS && {
+					timeouts: { connect_ms: env.UPSTREAM_TIMEOUT_MS, first_byte_ms: env.UPSTREAM_TIMEOUT_MS },
+				}),
+				...(env.UPSTREAM_RETRIES !== undefined && { retries: { max: env.UPSTREAM_RETRIES } }),
+			},
+		],
+	});
+}
+
+function resolveUpstream(upstream: UpstreamConfig): ResolvedUpstream {
+	return {
+		...upstream,
+		discover: upstream.discover ?? upstream.kind !== "azure",
+		dialect: upstream.dialect ?? dialectOf(upstream.base_url),
+	};
+}
+
+export type SettingsSource = {
+	env: Record<string, string | undefined>;
+	flags?: Flags;
+	readFile?: (path: string) => string;
+};
+
+export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSource): Settings {
+	const env = loadEnv(rawEnv);
+	const configFile = flags.config ?? env.OLLAMA_PROXY_CONFIG;
+	let file: FileConfig;
+	if (configFile) {
+		let text: string;
+		try {
+			text = (readFile ?? ((p) => readFileSync(p, "utf8")))(configFile);
+		} catch (error) {
+			throw new ConfigError(`cannot read configuration file ${configFile}: ${(error as Error).message}`);
+		}
+		file = parseFileConfig(text, rawEnv, configFile);
+	} else {
+		file = envOnlyFile(env);
+	}
+	return {
+		host: flags.host ?? env.HOST ?? file.listen.host ?? "127.0.0.1",
+		port: flags.port ?? env.PORT ?? file.listen.port ?? 11434,
+		logLevel: flags.logLevel ?? env.LOG_LEVEL ?? file.log_level ?? "info",
+		maxBodyBytes: env.MAX_BODY_BYTES ?? 32 * 1024 * 1024,
+		modelsCacheTtlMs: env.MODELS_CACHE_TTL_MS ?? 60_000,
+		defaultContextLength: env.DEFAULT_CONTEXT_LENGTH ?? 32_768,
+		shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+		upstreams: file.upstreams.map(resolveUpstream),
+		models: file.models,
+		...(file.keys && { keys: file.keys }),
+		...(file.cors && { cors: file.cors }),
+		...(configFile && { configFile }),
+	};
+}

@@ -1,0 +1,54 @@
+/**
+ * From a client's model name to an upstream answer: resolve the route (404 when nothing serves the name, 403 when
+ * the caller's key may not use it), then call the upstream with retries and fallbacks. Shared by every route that
+ * names a model.
+ */
+import { ProxyError } from "../errors.ts";
+import { firstSuccess } from "../routing/attempts.ts";
+import type { Route } from "../routing/model-registry.ts";
+import type { CallScope } from "../upstream/upstream.ts";
+import type { AppDeps } from "./deps.ts";
+
+export async function routeFor(
+	deps: AppDeps,
+	request: Request,
+	model: string,
+	notFound: () => ProxyError,
+): Promise<Route> {
+	const record = deps.requests.recordOf(request);
+	record.model = model;
+	const route = await deps.registry.resolve(model);
+	if (!route) throw notFound();
+	if (!record.allows(route.name)) throw new ProxyError(403, `this API key may not use model '${model}'`);
+	return route;
+}
+
+/** Runs `call` against the route and, on failures before the first byte, against its retries and fallbacks. */
+export function dispatch<T>(
+	deps: AppDeps,
+	request: Request,
+	route: Route,
+	call: (route: Route, scope: CallScope) => Promise<T>,
+	modelName: string,
+): Promise<T> {
+	const scope = { signal: request.signal, modelName };
+	return firstSuccess(
+		route,
+		{
+			registry: deps.registry,
+			retriesOf: (name) =>
+				deps.settings.upstreams.find((u) => u.name === name)?.retries ?? { max: 0, backoff_ms: 1, max_wait_ms: 1 },
+			signal: request.signal,
+			log: deps.log,
+		},
+		(current) => call(current, scope),
+	);
+}
+
+/** A real Ollama's answer, relayed as it came: status, content type and body bytes. */
+export function relayNative(response: Response): Response {
+	const headers = new Headers();
+	const type = response.headers.get("content-type");
+	if (type) headers.set("content-type", type);
+	return new Response(response.body, { status: response.status, headers });
+}

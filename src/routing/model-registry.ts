@@ -1,0 +1,238 @@
+/**
+ * One model list over every upstream: what each upstream's `/models` says (cached, refreshed in the background,
+ * kept when the upstream goes down), filtered by its include/exclude globs and prefixed, plus the configuration's
+ * aliases and per-model overrides. Resolving a client's model name gives a Route: which upstream, which id there,
+ * what the model can do, and how its parameters are overridden.
+ */
+import type { Logger } from "pino";
+import type { ModelParams } from "../config/file.ts";
+import type { Settings } from "../config/settings.ts";
+import { ProxyError } from "../errors.ts";
+import type { Target } from "../translate/dialect.ts";
+import { type ModelFacts, modelFacts } from "../translate/model-metadata.ts";
+import { lookupKey, ollamaName } from "../translate/model-names.ts";
+import type { DiscoveredModel, Upstream } from "../upstream/upstream.ts";
+import { globMatcher } from "./glob.ts";
+
+export type Route = {
+	/** The name clients see, with its tag. */
+	name: string;
+	facts: ModelFacts;
+	upstream: Upstream;
+	params: ModelParams;
+	/** Model names tried in order when this one fails before answering. */
+	fallbacks: readonly string[];
+	/** A real Ollama's own `/api/tags` entry for this model. */
+	native?: Record<string, unknown>;
+};
+
+export type UpstreamStatus = { name: string; models: number; ok: boolean; error?: string; ageMs?: number };
+
+export type ModelRegistry = {
+	/** Every model clients may see. Rejects only when no upstream could list anything. */
+	list(): Promise<Route[]>;
+	/** The route for a client's name, or undefined when no upstream serves it. */
+	resolve(name: string): Promise<Route | undefined>;
+	/** What each upstream's last model list said, for readiness and `validate`. */
+	status(): UpstreamStatus[];
+};
+
+export function routeTarget(route: Route): Target {
+	return { id: route.facts.id, dialect: route.upstream.dialect, capabilities: route.facts.capabilities };
+}
+
+type Listing = { models?: DiscoveredModel[]; at: number; loading?: Promise<void>; error?: unknown };
+
+export type RegistryOptions = {
+	settings: Pick<Settings, "upstreams" | "models" | "modelsCacheTtlMs" | "defaultContextLength">;
+	upstreams: ReadonlyMap<string, Upstream>;
+	log: Logger;
+	now?: () => number;
+};
+
+export function modelRegistry({ settings, upstreams, log, now = Date.now }: RegistryOptions): ModelRegistry {
+	const listings = new Map<string, Listing>();
+	const firstSeen = new Map<string, Date>();
+	let built: { key: string; routes: Route[]; byKey: Map<string, Route> } | undefined;
+
+	const facts = (model: DiscoveredModel) => {
+		let seen = firstSeen.get(model.id);
+		if (!seen) {
+			seen = new Date(now());
+			firstSeen.set(model.id, seen);
+		}
+		return modelFacts(model, { defaultContextLength: settings.defaultContextLength, firstSeen: seen });
+	};
+
+	function load(name: string, listing: Listing): Promise<void> {
+		const upstream = upstreams.get(name) as Upstream;
+		listing.loading ??= upstream
+			.listModels({ signal: new AbortController().signal })
+			.then(
+				(models) => {
+					Object.assign(listing, { models, at: now(), error: undefined });
+				},
+				(error) => {
+					listing.error = error;
+					// Keep serving the last good list: an upstream that is down keeps its models listed.
+					log.warn({ err: error, upstream: name }, "model list unavailable");
+				},
+			)
+			.finally(() => {
+				listing.loading = undefined;
+			});
+		return listing.loading;
+	}
+
+	/** Every listing, fresh enough: loads what was never loaded, refreshes stale ones in the background. */
+	async function listingsNow(): Promise<void> {
+		const waits: Promise<void>[] = [];
+		for (const upstream of settings.upstreams) {
+			if (!upstream.discover) continue;
+			let listing = listings.get(upstream.name);
+			if (!listing) {
+				listing = { at: 0 };
+				listings.set(upstream.name, listing);
+			}
+			const stale = now() - listing.at >= settings.modelsCacheTtlMs;
+			if (!listing.models) waits.push(load(upstream.name, listing));
+			else if (stale) void load(upstream.name, listing);
+		}
+		await Promise.all(waits);
+	}
+
+	function build(): { routes: Route[]; byKey: Map<string, Route> } {
+		const routes: Route[] = [];
+		const byKey = new Map<string, Route>();
+		const add = (route: Route) => {
+			const key = lookupKey(route.name);
+			if (byKey.has(key)) return;
+			byKey.set(key, route);
+			routes.push(route);
+		};
+		// Aliases first: a configured name wins over a discovered one.
+		for (const model of settings.models) {
+			if (model.upstream === undefined) continue;
+			const upstream = upstreams.get(model.upstream) as Upstream;
+			const id = model.id ?? model.name;
+			const discovered = listings.get(model.upstream)?.models?.find((m) => m.id === id);
+			const base = facts(discovered ?? { id });
+			const name = ollamaName(model.name);
+			add({
+				name,
+				facts: {
+					...base,
+					name,
+					contextLength: model.context_length ?? base.contextLength,
+					capabilities: model.capabilities ?? base.capabilities,
+				},
+				upstream,
+				params: model.params,
+				fallbacks: model.fallbacks,
+				...(discovered?.native && { native: { ...discovered.native, name, model: name } }),
+			});
+		}
+		const discoveredRoutes: Route[] = [];
+		for (const settingsUpstream of settings.upstreams) {
+			const listed = listings.get(settingsUpstream.name)?.models ?? [];
+			const included = globMatcher(settingsUpstream.include);
+			const excluded = globMatcher(settingsUpstream.exclude);
+			const upstream = upstreams.get(settingsUpstream.name) as Upstream;
+			for (const model of listed) {
+				if (!included(model.id) || excluded(model.id)) continue;
+				const base = facts(model);
+				// Speech and image models cannot answer an Ollama request: they are not listed.
+				if (base.capabilities.length === 0) continue;
+				const name = ollamaName(settingsUpstream.prefix + model.id);
+				discoveredRoutes.push({
+					name,
+					facts: { ...base, name },
+					upstream,
+					params: {},
+					fallbacks: [],
+					...(model.native && { native: { ...model.native, name, model: name } }),
+				});
+			}
+		}
+		discoveredRoutes.sort(
+			(a, b) => b.facts.modifiedAt.getTime() - a.facts.modifiedAt.getTime() || a.name.localeCompare(b.name),
+		);
+		for (const route of discoveredRoutes) add(route);
+		// Entries without an upstream override what was discovered under their name.
+		for (const model of settings.models) {
+			if (model.upstream !== undefined) continue;
+			const route = byKey.get(lookupKey(model.name));
+			if (!route) continue;
+			route.facts = {
+				...route.facts,
+				contextLength: model.context_length ?? route.facts.contextLength,
+				capabilities: model.capabilities ?? route.facts.capabilities,
+			};
+			route.params = model.params;
+			route.fallbacks = model.fallbacks;
+		}
+		return { routes, byKey };
+	}
+
+	async function current() {
+		await listingsNow();
+		const key = [...listings.values()].map((l) => l.at).join(",");
+		if (!built || built.key !== key) built = { key, ...build() };
+		return built;
+	}
+
+	/** The error to give when nothing at all could be listed. */
+	function nothingListed(): ProxyError | undefined {
+		const discovering = settings.upstreams.filter((u) => u.discover);
+		if (settings.models.some((m) => m.upstream !== undefined) || discovering.length === 0) return undefined;
+		const failures = discovering.map((u) => listings.get(u.name)).filter((l) => l && !l.models && l.error);
+		if (failures.length < discovering.length) return undefined;
+		const error = failures[0]?.error;
+		return error instanceof ProxyError
+			? error
+			: new ProxyError(502, "no upstream could list its models", {}, "connect");
+	}
+
+	return {
+		async list() {
+			const { routes } = await current();
+			const failure = routes.length === 0 ? nothingListed() : undefined;
+			if (failure) throw failure;
+			return routes;
+		},
+		async resolve(name) {
+			const { byKey } = await current();
+			const found = byKey.get(lookupKey(name));
+			if (found) return found;
+			// One upstream whose list is down: pass the name through, so inference keeps working with servers
+			// whose /models is broken.
+			const only = settings.upstreams.length === 1 ? settings.upstreams[0] : undefined;
+			if (only && !listings.get(only.name)?.models && listings.get(only.name)?.error) {
+				const id = name.replace(/:latest$/i, "");
+				return {
+					name,
+					facts: facts({ id }),
+					upstream: upstreams.get(only.name) as Upstream,
+					params: {},
+					fallbacks: [],
+				};
+			}
+			return undefined;
+		},
+		status() {
+			return settings.upstreams
+				.filter((u) => u.discover)
+				.map((u) => {
+					const listing = listings.get(u.name);
+					const error = listing?.error;
+					return {
+						name: u.name,
+						models: listing?.models?.length ?? 0,
+						ok: Boolean(listing?.models) && !error,
+						...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }),
+						...(listing?.models && { ageMs: now() - listing.at }),
+					};
+				});
+		},
+	};
+}

@@ -1,0 +1,27 @@
+/**
+ * A real Ollama's model list: its own `/api/tags` entries, kept whole so that `/api/tags` on the proxy shows them
+ * exactly as the local Ollama does (sizes, digests, details), next to the remote models.
+ */
+import { z } from "zod";
+import type { DiscoveredModel } from "./upstream.ts";
+
+const TagsList = z.looseObject({ models: z.array(z.unknown()).nullish() });
+// Only what the proxy reads; the rest of the entry is relayed as the local Ollama wrote it.
+const TagsEntry = z.looseObject({ name: z.string().min(1), modified_at: z.string().optional() });
+
+export async function ollamaTags(
+	root: string,
+	headers: Record<string, string>,
+	signal: AbortSignal,
+): Promise<DiscoveredModel[]> {
+	const response = await fetch(`${root.replace(/\/+$/, "")}/api/tags`, { headers, signal });
+	if (!response.ok) throw new Error(`GET /api/tags answered HTTP ${response.status}`);
+	const { models } = TagsList.parse(await response.json());
+	return (models ?? []).flatMap((entry) => {
+		const parsed = TagsEntry.safeParse(entry);
+		if (!parsed.success) return [];
+		const native = parsed.data;
+		const modified = native.modified_at ? Date.parse(native.modified_at) : Number.NaN;
+		return [{ id: native.name, ...(!Number.isNaN(modified) && { created: Math.floor(modified / 1000) }), native }];
+	});
+}
