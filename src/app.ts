@@ -5,7 +5,9 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { ProxyError } from "./errors.ts";
+import { cors } from "./http/cors.ts";
 import { toProxyError } from "./http/errors.ts";
+import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
 import { requestContext } from "./http/request-context.ts";
 import { errorResponse, openAIErrorResponse } from "./http/responses.ts";
@@ -48,6 +50,8 @@ export function createApp(deps: AppDeps) {
 			}),
 		)
 		.use(requestContext(deps.requests))
+		.use(cors(deps.settings.cors))
+		.use(inboundAuth(deps.settings.keys, deps.requests, errorFor))
 		.onRequest(({ request }) => {
 			const declared = Number(request.headers.get("content-length") ?? 0);
 			if (declared > maxBytes) return errorFor(new URL(request.url).pathname, tooLarge(maxBytes));

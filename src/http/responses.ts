@@ -20,6 +20,8 @@ export function errorResponse(error: ProxyError): Response {
 /** OpenAI's error type for a status, as Ollama's `/v1` middleware names them. */
 function openAIErrorType(status: number): string {
 	if (status === 400 || status === 413) return "invalid_request_error";
+	if (status === 401) return "authentication_error";
+	if (status === 403) return "permission_error";
 	if (status === 404) return "not_found_error";
 	if (status === 429) return "rate_limit_error";
 	return "api_error";

@@ -56,7 +56,8 @@ export async function collectGenerate(lines: AsyncIterable<GenerateResponse>): P
 		done,
 		done_reason,
 		context,
-		...(logprobs.length > 0 && { logprobs }),
 		...metrics,
+		// Last, as in Go's GenerateResponse (after the metrics), unlike ChatResponse.
+		...(logprobs.length > 0 && { logprobs }),
 	};
 }

@@ -13,7 +13,8 @@ export type Target = { id: string; dialect: Dialect; capabilities: readonly Capa
 
 /** The dialect a base URL implies: OpenRouter by its host, everything else strict OpenAI unless configured. */
 export function dialectOf(baseURL: string): Dialect {
-	return new URL(baseURL).hostname.endsWith("openrouter.ai") ? "openrouter" : "openai";
+	const host = new URL(baseURL).hostname;
+	return host === "openrouter.ai" || host.endsWith(".openrouter.ai") ? "openrouter" : "openai";
 }
 
 type Think = ChatRequest["think"];

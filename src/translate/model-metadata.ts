@@ -40,11 +40,11 @@ const EMBEDDING_ID = /embed/i;
 // LM Studio). OpenRouter publishes the real answer, which wins (see `capabilitiesOf`).
 const NOT_TEXT = /whisper|tts|dall-e|gpt-image|moderation|davinci|babbage|realtime|transcribe|audio|sora|search-api/;
 const VISION =
-	/gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|chatgpt-4o|^o[134](?!-mini)|claude-3|claude-(sonnet|opus|haiku)-4|gemini|llava|pixtral|-vl\b|vision|gemma-3|llama-4|mistral-small-3|mistral-medium/;
+	/gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|chatgpt-4o|^o[13](?!-mini)|^o4|claude-3|claude-(sonnet|opus|haiku)-4|gemini|llava|pixtral|-vl\b|vision|gemma-3|llama-4|mistral-small-3|mistral-medium/;
 const THINKING =
 	/^o\d|gpt-5|deepseek-r1|deepseek-reasoner|qwq|qwen3|gpt-oss|magistral|reasoning|thinking|claude-3-7|claude-(sonnet|opus)-4|gemini-2\.5/;
 const INSERT =
-	/codestral|deepseek-coder|starcoder|codellama|codegemma|stable-code|qwen2\.5-coder|granite-\d*\.?\d*-?code|gpt-3\.5-turbo-instruct/;
+	/codestral|deepseek-coder|starcoder|codellama|codegemma|stable-code|qwen2\.5-coder|granite(-\d+(\.\d+)?b)?-code|gpt-3\.5-turbo-instruct/;
 const NO_TOOLS = /gpt-3\.5-turbo-instruct|deepseek-r1(?!-0528)|qwq-32b-preview/;
 
 const EMBEDDING_LENGTH: ReadonlyArray<readonly [RegExp, number]> = [

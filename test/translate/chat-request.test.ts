@@ -1,8 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import type { CompletionCreateParamsStreaming } from "openai/resources/completions";
 import { ProxyError } from "../../src/errors.ts";
 import type { ChatRequest, GenerateRequest } from "../../src/schemas/ollama-requests.ts";
-import { chatToOpenAI, generateToOpenAI, responseFormat } from "../../src/translate/chat-request.ts";
+import type { Capability } from "../../src/schemas/ollama-responses.ts";
+import {
+	chatToOpenAI,
+	fillInMiddleToOpenAI,
+	generateToOpenAI,
+	responseFormat,
+} from "../../src/translate/chat-request.ts";
+import type { Dialect, Target } from "../../src/translate/dialect.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUg==";
 
@@ -23,6 +31,17 @@ const WEATHER_TOOL = {
 		parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
 	},
 };
+
+/** An upstream model: strict OpenAI and a plain chat model unless a case says otherwise. */
+function target(
+	id: string,
+	dialect: Dialect = "openai",
+	capabilities: readonly Capability[] = ["completion", "tools"],
+): Target {
+	return { id, dialect, capabilities };
+}
+
+const GPT_4O = target("gpt-4o");
 
 /** The status and message of the ProxyError a call throws. */
 function thrown(run: () => unknown): { status: number; message: string } {
@@ -56,17 +75,17 @@ describe("responseFormat: Ollama `format` → OpenAI `response_format`", () => {
 });
 
 describe("chatToOpenAI: one streaming chat-completions request", () => {
-	test.each<{ kind: string; request: ChatRequest; upstreamId: string; params: ChatCompletionCreateParamsStreaming }>([
+	test.each<{ kind: string; request: ChatRequest; target: Target; params: ChatCompletionCreateParamsStreaming }>([
 		{
 			kind: "the upstream id replaces the client's spelling of the model",
 			request: { model: "GPT-4o:Latest", messages: [{ role: "user", content: "Hi" }] },
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], ...STREAMING },
 		},
 		{
 			kind: "absent messages are an empty list",
 			request: { model: "gpt-4o" },
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: { model: "gpt-4o", messages: [], ...STREAMING },
 		},
 		{
@@ -85,7 +104,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 					top_k: 40,
 				},
 			},
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: {
 				model: "gpt-4o",
 				messages: [{ role: "user", content: "Hi" }],
@@ -102,7 +121,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 		{
 			kind: "num_predict is max_completion_tokens for a reasoning model",
 			request: { model: "o3-mini", messages: [{ role: "user", content: "Hi" }], options: { num_predict: 100 } },
-			upstreamId: "o3-mini",
+			target: target("o3-mini"),
 			params: {
 				model: "o3-mini",
 				messages: [{ role: "user", content: "Hi" }],
@@ -113,7 +132,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 		{
 			kind: 'format "json" (contract case 13)',
 			request: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], format: "json" },
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: {
 				model: "gpt-4o",
 				messages: [{ role: "user", content: "Hi" }],
@@ -124,7 +143,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 		{
 			kind: "format schema (contract case 13)",
 			request: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], format: SCHEMA },
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: {
 				model: "gpt-4o",
 				messages: [{ role: "user", content: "Hi" }],
@@ -135,7 +154,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 		{
 			kind: 'format "" sends no response_format',
 			request: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], format: "" },
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], ...STREAMING },
 		},
 		{
@@ -145,7 +164,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 				messages: [{ role: "user", content: "Weather in Paris?" }],
 				tools: [WEATHER_TOOL, { type: "function", function: { name: "now", description: null, parameters: null } }],
 			},
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: {
 				model: "gpt-4o",
 				messages: [{ role: "user", content: "Weather in Paris?" }],
@@ -166,7 +185,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 		{
 			kind: "an empty tools list (Zed, ollama-python) is not sent",
 			request: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], tools: [] },
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: { model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], ...STREAMING },
 		},
 		{
@@ -183,7 +202,7 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 					{ role: "tool", content: "18°C", tool_name: "get_weather" },
 				],
 			},
-			upstreamId: "gpt-4o",
+			target: GPT_4O,
 			params: {
 				model: "gpt-4o",
 				messages: [
@@ -206,8 +225,8 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 				...STREAMING,
 			},
 		},
-	])("$kind", ({ request, upstreamId, params }) => {
-		expect(chatToOpenAI(request, upstreamId)).toEqual(params);
+	])("$kind", ({ request, target, params }) => {
+		expect(chatToOpenAI(request, target)).toEqual(params);
 	});
 });
 
@@ -281,7 +300,7 @@ describe("generateToOpenAI: a prompt becomes a one-turn chat", () => {
 			},
 		},
 	])("$kind", ({ request, params }) => {
-		expect(generateToOpenAI(request, "gpt-4o")).toEqual(params);
+		expect(generateToOpenAI(request, GPT_4O)).toEqual(params);
 	});
 });
 
@@ -289,11 +308,6 @@ describe("generateToOpenAI: requests Ollama refuses are a 400", () => {
 	const RAW_CONFLICT = { status: 400, message: "raw mode does not support template, system, or context" };
 
 	test.each<{ kind: string; request: GenerateRequest; error: { status: number; message: string } }>([
-		{
-			kind: "suffix (no model supports insert) names the model as the client spelled it",
-			request: { model: "GPT-4o", prompt: "def f():", suffix: "    return 1" },
-			error: { status: 400, message: "GPT-4o does not support insert" },
-		},
 		{
 			kind: "raw with system",
 			request: { model: "gpt-4o", prompt: "Hi", raw: true, system: "Be brief." },
@@ -315,6 +329,261 @@ describe("generateToOpenAI: requests Ollama refuses are a 400", () => {
 			error: { status: 400, message: "invalid image input: images must be base64-encoded" },
 		},
 	])("$kind", ({ request, error }) => {
-		expect(thrown(() => generateToOpenAI(request, "gpt-4o"))).toEqual(error);
+		expect(thrown(() => generateToOpenAI(request, GPT_4O))).toEqual(error);
+	});
+});
+
+const THINKER: readonly Capability[] = ["completion", "tools", "thinking"];
+const HI = [{ role: "user" as const, content: "Hi" }];
+
+/** Parameters that only some upstreams take are outside the openai SDK's types. */
+type DialectParams = ChatCompletionCreateParamsStreaming & Record<string, unknown>;
+
+describe("chatToOpenAI and generateToOpenAI: options, thinking and logprobs in the upstream's dialect", () => {
+	test.each<{ kind: string; request: ChatRequest; target: Target; params: DialectParams }>([
+		{
+			kind: "OpenAI: llama.cpp-only options are dropped",
+			request: { model: "gpt-4o", messages: HI, options: { top_k: 40, min_p: 0.1, repeat_penalty: 1.2 } },
+			target: GPT_4O,
+			params: { model: "gpt-4o", messages: HI, ...STREAMING },
+		},
+		{
+			kind: "OpenRouter: top_k, min_p and repetition_penalty follow OpenAI's own options",
+			request: {
+				model: "qwen",
+				messages: HI,
+				options: { temperature: 0.5, top_k: 40, min_p: 0.1, repeat_penalty: 1.2, typical_p: 0.9 },
+			},
+			target: target("qwen/qwen3-32b", "openrouter"),
+			params: {
+				model: "qwen/qwen3-32b",
+				messages: HI,
+				...STREAMING,
+				temperature: 0.5,
+				top_k: 40,
+				min_p: 0.1,
+				repetition_penalty: 1.2,
+			},
+		},
+		{
+			kind: "llama.cpp: every sampling option under its own name",
+			request: {
+				model: "qwen3",
+				messages: HI,
+				options: { top_k: 40, min_p: 0.1, repeat_penalty: 1.2, typical_p: 0.9, repeat_last_n: 32 },
+			},
+			target: target("qwen3", "llamacpp"),
+			params: {
+				model: "qwen3",
+				messages: HI,
+				...STREAMING,
+				top_k: 40,
+				min_p: 0.1,
+				typical_p: 0.9,
+				repeat_penalty: 1.2,
+				repeat_last_n: 32,
+			},
+		},
+		{
+			kind: "OpenAI: a think level on a thinking model is reasoning_effort, max is high",
+			request: { model: "o3", messages: HI, think: "max" },
+			target: target("o3", "openai", THINKER),
+			params: { model: "o3", messages: HI, ...STREAMING, reasoning_effort: "high" },
+		},
+		{
+			kind: "OpenAI: think true on a thinking model keeps the model's default",
+			request: { model: "o3", messages: HI, think: true },
+			target: target("o3", "openai", THINKER),
+			params: { model: "o3", messages: HI, ...STREAMING },
+		},
+		{
+			kind: "OpenRouter: think false switches reasoning off",
+			request: { model: "deepseek-r1", messages: HI, think: false },
+			target: target("deepseek/deepseek-r1", "openrouter", THINKER),
+			params: { model: "deepseek/deepseek-r1", messages: HI, ...STREAMING, reasoning: { enabled: false } },
+		},
+		{
+			kind: "vLLM: think false is the chat template's switch",
+			request: { model: "qwen3", messages: HI, think: false },
+			target: target("Qwen/Qwen3-8B", "vllm", THINKER),
+			params: {
+				model: "Qwen/Qwen3-8B",
+				messages: HI,
+				...STREAMING,
+				chat_template_kwargs: { enable_thinking: false },
+			},
+		},
+		{
+			kind: "think on a model without thinking sends nothing",
+			request: { model: "gpt-4o", messages: HI, think: "high" },
+			target: target("gpt-4o", "openrouter"),
+			params: { model: "gpt-4o", messages: HI, ...STREAMING },
+		},
+		{
+			kind: "logprobs with top_logprobs",
+			request: { model: "gpt-4o", messages: HI, logprobs: true, top_logprobs: 3 },
+			target: GPT_4O,
+			params: { model: "gpt-4o", messages: HI, ...STREAMING, logprobs: true, top_logprobs: 3 },
+		},
+		{
+			kind: "logprobs with top_logprobs 0 asks for the chosen tokens only",
+			request: { model: "gpt-4o", messages: HI, logprobs: true, top_logprobs: 0 },
+			target: GPT_4O,
+			params: { model: "gpt-4o", messages: HI, ...STREAMING, logprobs: true },
+		},
+		{
+			kind: "top_logprobs without logprobs sends neither",
+			request: { model: "gpt-4o", messages: HI, logprobs: false, top_logprobs: 5 },
+			target: GPT_4O,
+			params: { model: "gpt-4o", messages: HI, ...STREAMING },
+		},
+		{
+			kind: "logprobs null sends neither",
+			request: { model: "gpt-4o", messages: HI, logprobs: null, top_logprobs: null },
+			target: GPT_4O,
+			params: { model: "gpt-4o", messages: HI, ...STREAMING },
+		},
+	])("$kind", ({ request, target, params }) => {
+		expect(chatToOpenAI(request, target)).toEqual(params);
+		const { messages: _messages, tools: _tools, ...generate } = request;
+		expect(generateToOpenAI({ ...generate, prompt: "Hi" }, target)).toEqual(params);
+	});
+});
+
+const CODESTRAL = target("codestral-latest", "openai", ["completion", "tools", "insert"]);
+
+describe("fillInMiddleToOpenAI: a suffix is one legacy completions request with prompt and suffix as they are", () => {
+	test.each<{
+		kind: string;
+		request: GenerateRequest;
+		target: Target;
+		params: CompletionCreateParamsStreaming & Record<string, unknown>;
+	}>([
+		{
+			kind: "the prompt and the suffix, streamed with usage",
+			request: { model: "Codestral:latest", prompt: "def add(a, b):\n", suffix: "\n\nprint(add(1, 2))" },
+			target: CODESTRAL,
+			params: {
+				model: "codestral-latest",
+				prompt: "def add(a, b):\n",
+				suffix: "\n\nprint(add(1, 2))",
+				...STREAMING,
+			},
+		},
+		{
+			kind: "an absent prompt and suffix are empty",
+			request: { model: "codestral" },
+			target: CODESTRAL,
+			params: { model: "codestral-latest", prompt: "", suffix: "", ...STREAMING },
+		},
+		{
+			kind: "null prompt and suffix are empty",
+			request: { model: "codestral", prompt: null, suffix: null },
+			target: CODESTRAL,
+			params: { model: "codestral-latest", prompt: "", suffix: "", ...STREAMING },
+		},
+		{
+			kind: "sampling options; num_predict is max_tokens",
+			request: {
+				model: "codestral",
+				prompt: "a",
+				suffix: "b",
+				options: { num_predict: 64, temperature: 0, top_p: 0.9, seed: 7, stop: ["\n\n"], presence_penalty: 0.1 },
+			},
+			target: CODESTRAL,
+			params: {
+				model: "codestral-latest",
+				prompt: "a",
+				suffix: "b",
+				...STREAMING,
+				max_tokens: 64,
+				temperature: 0,
+				top_p: 0.9,
+				seed: 7,
+				stop: ["\n\n"],
+				presence_penalty: 0.1,
+			},
+		},
+		{
+			kind: "num_predict is max_tokens even for a model whose chat API wants max_completion_tokens",
+			request: { model: "gpt-5-codex", prompt: "a", suffix: "b", options: { num_predict: 32, temperature: 1 } },
+			target: target("openai/gpt-5-codex", "openai", ["completion", "insert"]),
+			params: {
+				model: "openai/gpt-5-codex",
+				prompt: "a",
+				suffix: "b",
+				...STREAMING,
+				temperature: 1,
+				max_tokens: 32,
+			},
+		},
+		{
+			kind: "num_predict -1 sends no limit",
+			request: { model: "gpt-5-codex", prompt: "a", suffix: "b", options: { num_predict: -1 } },
+			target: target("gpt-5-codex", "openai", ["insert"]),
+			params: { model: "gpt-5-codex", prompt: "a", suffix: "b", ...STREAMING },
+		},
+		{
+			kind: "the dialect's extra sampling options",
+			request: { model: "qwen2.5-coder", prompt: "a", suffix: "b", options: { top_k: 20, repeat_penalty: 1.05 } },
+			target: target("qwen2.5-coder", "llamacpp", ["completion", "insert"]),
+			params: {
+				model: "qwen2.5-coder",
+				prompt: "a",
+				suffix: "b",
+				...STREAMING,
+				top_k: 20,
+				repeat_penalty: 1.05,
+			},
+		},
+		{
+			kind: "logprobs is the number of alternatives the completions API takes",
+			request: { model: "codestral", prompt: "a", suffix: "b", logprobs: true, top_logprobs: 5 },
+			target: CODESTRAL,
+			params: { model: "codestral-latest", prompt: "a", suffix: "b", ...STREAMING, logprobs: 5 },
+		},
+		{
+			kind: "logprobs without top_logprobs asks for one",
+			request: { model: "codestral", prompt: "a", suffix: "b", logprobs: true },
+			target: CODESTRAL,
+			params: { model: "codestral-latest", prompt: "a", suffix: "b", ...STREAMING, logprobs: 1 },
+		},
+		{
+			kind: "logprobs with top_logprobs 0 asks for one",
+			request: { model: "codestral", prompt: "a", suffix: "b", logprobs: true, top_logprobs: 0 },
+			target: CODESTRAL,
+			params: { model: "codestral-latest", prompt: "a", suffix: "b", ...STREAMING, logprobs: 1 },
+		},
+		{
+			kind: "top_logprobs without logprobs sends none",
+			request: { model: "codestral", prompt: "a", suffix: "b", logprobs: false, top_logprobs: 4 },
+			target: CODESTRAL,
+			params: { model: "codestral-latest", prompt: "a", suffix: "b", ...STREAMING },
+		},
+	])("$kind", ({ request, target, params }) => {
+		expect(fillInMiddleToOpenAI(request, target)).toEqual(params);
+	});
+
+	test.each<{ kind: string; request: GenerateRequest; target: Target; error: { status: number; message: string } }>([
+		{
+			kind: "a chat model cannot insert; the model is named as the client spelled it",
+			request: { model: "GPT-4o", prompt: "def f():", suffix: "    return 1" },
+			target: GPT_4O,
+			error: { status: 400, message: "GPT-4o does not support insert" },
+		},
+		{
+			kind: "a thinking model cannot insert",
+			request: { model: "o3", prompt: "a", suffix: "b" },
+			target: target("o3", "openai", THINKER),
+			error: { status: 400, message: "o3 does not support insert" },
+		},
+		{
+			kind: "an embedding model cannot insert",
+			request: { model: "nomic-embed-text", prompt: "a", suffix: "b" },
+			target: target("nomic-embed-text", "llamacpp", ["embedding"]),
+			error: { status: 400, message: "nomic-embed-text does not support insert" },
+		},
+	])("$kind is a 400", ({ request, target, error }) => {
+		expect(thrown(() => fillInMiddleToOpenAI(request, target))).toEqual(error);
 	});
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ChatResponse, GenerateResponse } from "../../src/schemas/ollama-responses.ts";
+import type { ChatResponse, GenerateResponse, Logprob } from "../../src/schemas/ollama-responses.ts";
 import { collectChat, collectGenerate } from "../../src/translate/collect.ts";
 
 async function* feed<T>(items: readonly T[]): AsyncGenerator<T> {
@@ -33,10 +33,15 @@ const chatFinal = (created: string, doneReason: "stop" | "length" = "stop"): Cha
 	...METRICS,
 });
 
+const HI: Logprob = { token: "Hi", logprob: -0.01, bytes: [72, 105], top_logprobs: [{ token: "Hi", logprob: -0.01 }] };
+const BANG: Logprob = { token: "!", logprob: -0.5 };
+const HI_JSON = '{"token":"Hi","logprob":-0.01,"bytes":[72,105],"top_logprobs":[{"token":"Hi","logprob":-0.01}]}';
+const BANG_JSON = '{"token":"!","logprob":-0.5}';
+
 const WEATHER = { id: "call_a", function: { index: 0, name: "get_weather", arguments: { city: "Paris" } } };
 const TIME = { id: "call_b", function: { index: 1, name: "get_time", arguments: { tz: "UTC" } } };
 
-describe("collectChat: one object with content, thinking and tool calls concatenated, the rest from the final object", () => {
+describe("collectChat: one object with content, thinking, tool calls and logprobs concatenated, the rest from the final object", () => {
 	test.each<{ kind: string; lines: ChatResponse[]; reply: string }>([
 		{
 			kind: "content is concatenated; created_at, done_reason and metrics come from the final object",
@@ -75,6 +80,32 @@ describe("collectChat: one object with content, thinking and tool calls concaten
 			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.2Z","message":{"role":"assistant","content":"","thinking":"Weather","tool_calls":[{"id":"call_a","function":{"index":0,"name":"get_weather","arguments":{"city":"Paris"}}}]},"done":true,"done_reason":"stop",${METRICS_JSON}}`,
 		},
 		{
+			kind: "logprobs are concatenated and placed after done_reason, before the metrics",
+			lines: [
+				{ ...chatLine("2025-10-26T17:21:21.1Z", { role: "assistant", content: "Hi" }), logprobs: [HI] },
+				chatLine("2025-10-26T17:21:21.2Z", { role: "assistant", content: "", thinking: "no logprobs here" }),
+				{ ...chatLine("2025-10-26T17:21:21.3Z", { role: "assistant", content: "!" }), logprobs: [BANG] },
+				chatFinal("2025-10-26T17:21:21.4Z"),
+			],
+			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.4Z","message":{"role":"assistant","content":"Hi!","thinking":"no logprobs here"},"done":true,"done_reason":"stop","logprobs":[${HI_JSON},${BANG_JSON}],${METRICS_JSON}}`,
+		},
+		{
+			kind: "logprobs carried on the final object count too, once",
+			lines: [
+				{ ...chatLine("2025-10-26T17:21:21.1Z", { role: "assistant", content: "Hi" }), logprobs: [HI] },
+				{ ...chatFinal("2025-10-26T17:21:21.2Z"), logprobs: [BANG] },
+			],
+			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.2Z","message":{"role":"assistant","content":"Hi"},"done":true,"done_reason":"stop","logprobs":[${HI_JSON},${BANG_JSON}],${METRICS_JSON}}`,
+		},
+		{
+			kind: "empty logprobs everywhere are no logprobs",
+			lines: [
+				{ ...chatLine("2025-10-26T17:21:21.1Z", { role: "assistant", content: "Hi" }), logprobs: [] },
+				{ ...chatFinal("2025-10-26T17:21:21.2Z"), logprobs: [] },
+			],
+			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.2Z","message":{"role":"assistant","content":"Hi"},"done":true,"done_reason":"stop",${METRICS_JSON}}`,
+		},
+		{
 			kind: "a lone final object",
 			lines: [chatFinal("2025-10-26T17:21:21Z")],
 			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_JSON}}`,
@@ -107,7 +138,7 @@ const generateFinal = (created: string, extra: Partial<GenerateResponse> = {}): 
 	...extra,
 });
 
-describe("collectGenerate: one object with response and thinking concatenated, keys in Ollama's order", () => {
+describe("collectGenerate: one object with response, thinking and logprobs concatenated, keys in Ollama's order", () => {
 	test.each<{ kind: string; lines: GenerateResponse[]; reply: string }>([
 		{
 			kind: "response is concatenated; context and metrics come from the final object",
@@ -134,6 +165,33 @@ describe("collectGenerate: one object with response and thinking concatenated, k
 				generateFinal("2025-10-26T17:21:21.2Z", { response: "B", thinking: "C" }),
 			],
 			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.2Z","response":"AB","thinking":"C","done":true,"done_reason":"stop","context":[],${METRICS_JSON}}`,
+		},
+		{
+			// Ollama's GenerateResponse declares `logprobs` after the metrics (contract §2.5).
+			kind: "logprobs are concatenated and placed last, after the metrics",
+			lines: [
+				{ ...generateLine("2025-10-26T17:21:21.1Z", "Hi"), logprobs: [HI] },
+				generateLine("2025-10-26T17:21:21.2Z", "", "no logprobs here"),
+				{ ...generateLine("2025-10-26T17:21:21.3Z", "!"), logprobs: [BANG] },
+				generateFinal("2025-10-26T17:21:21.4Z"),
+			],
+			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.4Z","response":"Hi!","thinking":"no logprobs here","done":true,"done_reason":"stop","context":[],${METRICS_JSON},"logprobs":[${HI_JSON},${BANG_JSON}]}`,
+		},
+		{
+			kind: "logprobs carried on the final object count too, once",
+			lines: [
+				{ ...generateLine("2025-10-26T17:21:21.1Z", "Hi"), logprobs: [HI] },
+				generateFinal("2025-10-26T17:21:21.2Z", { logprobs: [BANG] }),
+			],
+			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.2Z","response":"Hi","done":true,"done_reason":"stop","context":[],${METRICS_JSON},"logprobs":[${HI_JSON},${BANG_JSON}]}`,
+		},
+		{
+			kind: "empty logprobs everywhere are no logprobs",
+			lines: [
+				{ ...generateLine("2025-10-26T17:21:21.1Z", "Hi"), logprobs: [] },
+				generateFinal("2025-10-26T17:21:21.2Z"),
+			],
+			reply: `{"model":"llama3.2","created_at":"2025-10-26T17:21:21.2Z","response":"Hi","done":true,"done_reason":"stop","context":[],${METRICS_JSON}}`,
 		},
 		{
 			kind: "a lone final object",

@@ -3,6 +3,7 @@ import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { ProxyError } from "../../src/errors.ts";
 import type { Clock } from "../../src/translate/clock.ts";
 import { chatStream, generateStream, type StreamContext } from "../../src/translate/ollama-stream.ts";
+import { chatPiece, type Piece, piecesOf } from "../../src/translate/upstream-events.ts";
 
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null; reasoning?: string | null };
 type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
@@ -36,9 +37,12 @@ function usage(promptTokens: number, completionTokens: number): ChatCompletionCh
 	};
 }
 
-async function* feed(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
+async function* chunksOf(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
 	for (const c of chunks) yield c;
 }
+
+/** The pieces the routes hand to the stream translators, from chat chunks. */
+const feed = (chunks: readonly ChatCompletionChunk[]): AsyncIterable<Piece> => piecesOf(chunksOf(chunks), chatPiece);
 
 /**
  * A clock whose monotonic readings are 10 ms, 20 ms, 30 ms, … and whose wall time starts at
@@ -57,8 +61,8 @@ function fakeClock(): Clock {
 }
 
 /** The request arrived at 1 ms and the upstream request went out at 3 ms. */
-function context(model = "llama3.2"): StreamContext {
-	return { model, clock: fakeClock(), requestStart: 1_000_000, upstreamStart: 3_000_000 };
+function context(model = "llama3.2", hideThinking = false): StreamContext {
+	return { model, clock: fakeClock(), requestStart: 1_000_000, upstreamStart: 3_000_000, hideThinking };
 }
 
 /** The NDJSON lines a client would read, byte for byte, and the error that ended the stream, if any. */
@@ -237,7 +241,7 @@ describe("a broken upstream answer ends the stream with a 502 and never a done o
 
 	test.each<{
 		kind: string;
-		stream: (chunks: AsyncIterable<ChatCompletionChunk>, ctx: StreamContext) => AsyncIterable<unknown>;
+		stream: (pieces: AsyncIterable<Piece>, ctx: StreamContext) => AsyncIterable<unknown>;
 		chunks: ChatCompletionChunk[];
 		lines: string[];
 		error: { status: number; message: string };
@@ -271,5 +275,142 @@ describe("a broken upstream answer ends the stream with a 502 and never a done o
 		{ kind: "generate: an empty stream", stream: generateStream, chunks: [], lines: [], error: CUT_SHORT },
 	])("$kind", async ({ stream, chunks, lines, error }) => {
 		expect(await ndjson(stream(feed(chunks), context()))).toEqual({ lines, error });
+	});
+});
+
+/** A chat chunk whose one choice carries the log-probabilities of one token. */
+function tokenChunk(content: string, logprob: number, bytes: number[]): ChatCompletionChunk {
+	return {
+		...chunk({ content }),
+		choices: [
+			{
+				index: 0,
+				delta: { content },
+				finish_reason: null,
+				logprobs: { content: [{ token: content, logprob, bytes, top_logprobs: [] }], refusal: null },
+			},
+		],
+	};
+}
+
+describe("chatStream and generateStream: log-probabilities go last on the delta objects", () => {
+	test.each<{
+		kind: string;
+		stream: (pieces: AsyncIterable<Piece>, ctx: StreamContext) => AsyncIterable<unknown>;
+		chunks: ChatCompletionChunk[];
+		lines: string[];
+	}>([
+		{
+			kind: "chat",
+			stream: chatStream,
+			chunks: [tokenChunk("Hi", -0.01, [72, 105]), chunk({ content: "!" }), finish("stop"), usage(3, 2)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Hi"},"done":false,"logprobs":[{"token":"Hi","logprob":-0.01,"bytes":[72,105]}]}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":"!"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":3,"prompt_eval_duration":7000000,"eval_count":2,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "generate",
+			stream: generateStream,
+			chunks: [tokenChunk("Hi", -0.5, []), finish("stop"), usage(3, 1)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"Hi","done":false,"logprobs":[{"token":"Hi","logprob":-0.5}]}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_TEXT},"prompt_eval_count":3,"prompt_eval_duration":7000000,"eval_count":1,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "generate: thinking before done, logprobs after",
+			stream: generateStream,
+			chunks: [
+				{
+					...tokenChunk("x", -1, [120]),
+					choices: [
+						{
+							index: 0,
+							delta: { content: "x", reasoning: "why" } as Delta,
+							finish_reason: null,
+							logprobs: { content: [{ token: "x", logprob: -1, bytes: [120], top_logprobs: [] }], refusal: null },
+						},
+					],
+				},
+				finish("stop"),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"x","thinking":"why","done":false,"logprobs":[{"token":"x","logprob":-1,"bytes":[120]}]}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_TEXT},"prompt_eval_count":0,"prompt_eval_duration":7000000,"eval_count":0,"eval_duration":10000000}`,
+			],
+		},
+	])("$kind", async ({ stream, chunks, lines }) => {
+		expect(await ndjson(stream(feed(chunks), context()))).toEqual({ lines });
+	});
+});
+
+describe("chatStream and generateStream: <think> tags and hideThinking", () => {
+	test.each<{
+		kind: string;
+		stream: (pieces: AsyncIterable<Piece>, ctx: StreamContext) => AsyncIterable<unknown>;
+		hideThinking: boolean;
+		chunks: ChatCompletionChunk[];
+		lines: string[];
+	}>([
+		{
+			kind: "chat: a leading think block is `thinking`, split across chunks",
+			stream: chatStream,
+			hideThinking: false,
+			chunks: [chunk({ content: "<think>Let" }), chunk({ content: " me</think>\n\n42" }), finish("stop"), usage(5, 4)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"","thinking":"Let"},"done":false}',
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":"42","thinking":" me"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.198Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":5,"prompt_eval_duration":7000000,"eval_count":4,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "chat: hideThinking drops reasoning and think blocks; the first token is the first shown one",
+			stream: chatStream,
+			hideThinking: true,
+			chunks: [
+				chunk({ reasoning_content: "secret" }),
+				chunk({ content: "<think>also secret</think>" }),
+				chunk({ content: "42" }),
+				finish("stop"),
+				usage(5, 4),
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"42"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":5,"prompt_eval_duration":7000000,"eval_count":4,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "generate: an unterminated think block is `thinking` at the end",
+			stream: generateStream,
+			hideThinking: false,
+			chunks: [chunk({ content: "<think>Hmm" }), finish("length"), usage(2, 9)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"","thinking":"Hmm","done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"length","context":[],${METRICS_TEXT},"prompt_eval_count":2,"prompt_eval_duration":7000000,"eval_count":9,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "generate: hideThinking drops the reasoning",
+			stream: generateStream,
+			hideThinking: true,
+			chunks: [chunk({ reasoning: "Hmm", content: "Blue" }), finish("stop"), usage(2, 2)],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"Blue","done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_TEXT},"prompt_eval_count":2,"prompt_eval_duration":7000000,"eval_count":2,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "generate: only hidden thinking is the final object alone",
+			stream: generateStream,
+			hideThinking: true,
+			chunks: [chunk({ reasoning: "Hmm" }), finish("stop"), usage(2, 2)],
+			lines: [
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_NO_TEXT},"prompt_eval_count":2,"prompt_eval_duration":7000000,"eval_count":2,"eval_duration":1}`,
+			],
+		},
+	])("$kind", async ({ stream, hideThinking, chunks, lines }) => {
+		expect(await ndjson(stream(feed(chunks), context("llama3.2", hideThinking)))).toEqual({ lines });
 	});
 });

@@ -1,15 +1,25 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import type { CompletionUsage } from "openai/resources/completions";
+import type { Completion, CompletionUsage } from "openai/resources/completions";
 import { ProxyError } from "../../src/errors.ts";
+import type { Logprob } from "../../src/schemas/ollama-responses.ts";
 import {
+	chatPiece,
+	completionPiece,
 	doneReasonFrom,
+	type EventOptions,
+	type Piece,
 	parseToolArguments,
+	piecesOf,
 	type UpstreamEvent,
 	upstreamEvents,
 } from "../../src/translate/upstream-events.ts";
 
-type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null; reasoning?: string | null };
+type Delta = ChatCompletionChunk.Choice.Delta & {
+	reasoning_content?: string | null;
+	reasoning?: string | null;
+	reasoning_details?: Array<{ type?: string; text?: string | null; summary?: string | null }> | null;
+};
 type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
 type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
 
@@ -45,22 +55,39 @@ function usage(promptTokens: number, completionTokens: number): ChatCompletionCh
 
 const toolCalls = (...calls: ToolCallDelta[]) => chunk({ tool_calls: calls });
 
-async function* feed(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
-	for (const c of chunks) yield c;
+async function* feed<T>(items: readonly T[]): AsyncGenerator<T> {
+	for (const item of items) yield item;
 }
 
+const SHOW: EventOptions = { hideThinking: false };
+
 /** Every event up to the end of the stream or the error that ended it. */
-async function drain(chunks: readonly ChatCompletionChunk[]): Promise<{ events: UpstreamEvent[]; error?: unknown }> {
+async function drain(
+	chunks: readonly ChatCompletionChunk[],
+	options: EventOptions = SHOW,
+): Promise<{ events: UpstreamEvent[]; error?: unknown }> {
+	return drainPieces(piecesOf(feed(chunks), chatPiece), options);
+}
+
+async function drainPieces(
+	pieces: AsyncIterable<Piece>,
+	options: EventOptions,
+): Promise<{ events: UpstreamEvent[]; error?: unknown }> {
 	const events: UpstreamEvent[] = [];
 	try {
-		for await (const event of upstreamEvents(feed(chunks))) events.push(event);
+		for await (const event of upstreamEvents(pieces, options)) events.push(event);
 	} catch (error) {
 		return { events, error };
 	}
 	return { events };
 }
 
-const text = (content: string, thinking = ""): UpstreamEvent => ({ type: "delta", content, thinking });
+const text = (content: string, thinking = "", logprobs: Logprob[] = []): UpstreamEvent => ({
+	type: "delta",
+	content,
+	thinking,
+	logprobs,
+});
 
 function done(
 	doneReason: "stop" | "length",
@@ -401,5 +428,370 @@ describe("upstreamEvents: a broken upstream answer is a 502 after what was alrea
 		const result = await drain(chunks);
 		expect(result.events).toEqual(events);
 		expect(proxyError(result.error)).toEqual(error);
+	});
+});
+
+const NO_PIECE: Piece = { content: "", reasoning: "", toolCalls: [], finishReason: null, logprobs: [] };
+
+const HI_LOGPROBS = {
+	content: [
+		{
+			token: "Hi",
+			logprob: -0.01,
+			bytes: [72, 105],
+			top_logprobs: [
+				{ token: "Hi", logprob: -0.01, bytes: [72, 105] },
+				{ token: "Hey", logprob: -4.5, bytes: [] },
+			],
+		},
+	],
+	refusal: null,
+};
+const HI_OLLAMA: Logprob[] = [
+	{
+		token: "Hi",
+		logprob: -0.01,
+		bytes: [72, 105],
+		top_logprobs: [
+			{ token: "Hi", logprob: -0.01, bytes: [72, 105] },
+			{ token: "Hey", logprob: -4.5 },
+		],
+	},
+];
+
+/** A chat chunk whose one choice carries log-probabilities. */
+function withLogprobs(delta: Delta, logprobs: ChatCompletionChunk.Choice["logprobs"]): ChatCompletionChunk {
+	const base = chunk(delta);
+	return { ...base, choices: [{ index: 0, delta, finish_reason: null, logprobs }] };
+}
+
+describe("chatPiece: what one chat-completion chunk says", () => {
+	test.each<{ kind: string; chunk: ChatCompletionChunk; piece: Piece }>([
+		{ kind: "a role-only chunk says nothing", chunk: chunk({ role: "assistant", content: "" }), piece: NO_PIECE },
+		{ kind: "content", chunk: chunk({ content: "Hi" }), piece: { ...NO_PIECE, content: "Hi" } },
+		{
+			kind: "reasoning_content is reasoning",
+			chunk: chunk({ reasoning_content: "Let me" }),
+			piece: { ...NO_PIECE, reasoning: "Let me" },
+		},
+		{
+			kind: "reasoning_content wins over reasoning",
+			chunk: chunk({ reasoning_content: "A", reasoning: "B" }),
+			piece: { ...NO_PIECE, reasoning: "A" },
+		},
+		{
+			kind: "an empty reasoning_content falls back to reasoning",
+			chunk: chunk({ reasoning_content: "", reasoning: "B" }),
+			piece: { ...NO_PIECE, reasoning: "B" },
+		},
+		{
+			kind: "reasoning wins over the reasoning_details that repeat it",
+			chunk: chunk({ reasoning: "Hmm", reasoning_details: [{ type: "reasoning.text", text: "Hmm" }] }),
+			piece: { ...NO_PIECE, reasoning: "Hmm" },
+		},
+		{
+			kind: "reasoning_details text alone is reasoning, joined in order",
+			chunk: chunk({
+				reasoning_details: [
+					{ type: "reasoning.text", text: "First, " },
+					{ type: "reasoning.text", text: "second." },
+				],
+			}),
+			piece: { ...NO_PIECE, reasoning: "First, second." },
+		},
+		{
+			kind: "a reasoning_details summary counts when there is no text",
+			chunk: chunk({
+				reasoning_details: [
+					{ type: "reasoning.summary", summary: "In short: " },
+					{ type: "reasoning.text", text: null, summary: "yes" },
+				],
+			}),
+			piece: { ...NO_PIECE, reasoning: "In short: yes" },
+		},
+		{
+			kind: "text wins over summary in one detail",
+			chunk: chunk({ reasoning_details: [{ text: "full", summary: "short" }] }),
+			piece: { ...NO_PIECE, reasoning: "full" },
+		},
+		{
+			kind: "reasoning_details without text or summary (encrypted) are no reasoning",
+			chunk: chunk({ reasoning_details: [{ type: "reasoning.encrypted" }] }),
+			piece: NO_PIECE,
+		},
+		{
+			kind: "null reasoning_details are no reasoning",
+			chunk: chunk({ reasoning: null, reasoning_details: null }),
+			piece: NO_PIECE,
+		},
+		{
+			kind: "tool-call deltas as they came",
+			chunk: toolCalls({ index: 0, id: "call_a", function: { name: "f", arguments: "{" } }),
+			piece: { ...NO_PIECE, toolCalls: [{ index: 0, id: "call_a", function: { name: "f", arguments: "{" } }] },
+		},
+		{ kind: "the finish reason", chunk: finish("length"), piece: { ...NO_PIECE, finishReason: "length" } },
+		{
+			kind: "usage, with its counts",
+			chunk: usage(26, 2),
+			piece: { ...NO_PIECE, usage: { promptTokens: 26, completionTokens: 2 } },
+		},
+		{
+			kind: "usage without counts counts zero",
+			chunk: { ...usage(0, 0), usage: {} as CompletionUsage },
+			piece: { ...NO_PIECE, usage: { promptTokens: 0, completionTokens: 0 } },
+		},
+		{
+			kind: "log-probabilities in Ollama's shape",
+			chunk: withLogprobs({ content: "Hi" }, HI_LOGPROBS),
+			piece: { ...NO_PIECE, content: "Hi", logprobs: HI_OLLAMA },
+		},
+		{
+			kind: "null log-probabilities are none",
+			chunk: withLogprobs({ content: "Hi" }, null),
+			piece: { ...NO_PIECE, content: "Hi" },
+		},
+		{
+			kind: "a chunk without choices says nothing",
+			chunk: { ...usage(0, 0), choices: undefined, usage: undefined } as unknown as ChatCompletionChunk,
+			piece: NO_PIECE,
+		},
+		{
+			kind: "a choice without a delta says nothing",
+			chunk: chunk(undefined as unknown as Delta, "stop"),
+			piece: { ...NO_PIECE, finishReason: "stop" },
+		},
+	])("$kind", ({ chunk, piece }) => {
+		expect(chatPiece(chunk)).toEqual(piece);
+	});
+});
+
+type CompletionChoice = Completion["choices"][number];
+
+/** One legacy completions chunk (fill-in-the-middle) with a single choice. */
+function completion(
+	text: string,
+	finishReason: CompletionChoice["finish_reason"] | null = null,
+	logprobs: CompletionChoice["logprobs"] = null,
+): Completion {
+	return {
+		id: "cmpl-1",
+		object: "text_completion",
+		created: 1_700_000_000,
+		model: "codestral-latest",
+		choices: [{ index: 0, text, finish_reason: finishReason as CompletionChoice["finish_reason"], logprobs }],
+	};
+}
+
+function completionUsage(promptTokens: number, completionTokens: number): Completion {
+	return {
+		...completion(""),
+		choices: [],
+		usage: {
+			prompt_tokens: promptTokens,
+			completion_tokens: completionTokens,
+			total_tokens: promptTokens + completionTokens,
+		},
+	};
+}
+
+describe("completionPiece: what one legacy completions chunk says", () => {
+	test.each<{ kind: string; chunk: Completion; piece: Piece }>([
+		{
+			kind: "text is content",
+			chunk: completion("    return a + b"),
+			piece: { ...NO_PIECE, content: "    return a + b" },
+		},
+		{ kind: "the finish reason", chunk: completion("", "length"), piece: { ...NO_PIECE, finishReason: "length" } },
+		{
+			kind: "usage",
+			chunk: completionUsage(12, 7),
+			piece: { ...NO_PIECE, usage: { promptTokens: 12, completionTokens: 7 } },
+		},
+		{
+			kind: "the parallel logprob arrays, zipped",
+			chunk: completion("ab", null, {
+				tokens: ["a", "b"],
+				token_logprobs: [-0.5, -1],
+				top_logprobs: [{ a: -0.5, c: -3 }, { b: -1 }],
+				text_offset: [0, 1],
+			}),
+			piece: {
+				...NO_PIECE,
+				content: "ab",
+				logprobs: [
+					{
+						token: "a",
+						logprob: -0.5,
+						top_logprobs: [
+							{ token: "a", logprob: -0.5 },
+							{ token: "c", logprob: -3 },
+						],
+					},
+					{ token: "b", logprob: -1, top_logprobs: [{ token: "b", logprob: -1 }] },
+				],
+			},
+		},
+		{
+			kind: "a choice without text says nothing",
+			chunk: { ...completion(""), choices: [{ index: 0 } as CompletionChoice] },
+			piece: NO_PIECE,
+		},
+		{
+			kind: "a chunk without choices says nothing",
+			chunk: { ...completion(""), choices: undefined } as unknown as Completion,
+			piece: NO_PIECE,
+		},
+	])("$kind", ({ chunk, piece }) => {
+		expect(completionPiece(chunk)).toEqual(piece);
+	});
+});
+
+describe("piecesOf: one piece per upstream chunk, in order", () => {
+	test("each chunk is reduced as it arrives", async () => {
+		const pieces: Piece[] = [];
+		for await (const piece of piecesOf(feed(["a", "", "b"]), (c: string) => ({ ...NO_PIECE, content: c }))) {
+			pieces.push(piece);
+		}
+		expect(pieces).toEqual([
+			{ ...NO_PIECE, content: "a" },
+			{ ...NO_PIECE, content: "" },
+			{ ...NO_PIECE, content: "b" },
+		]);
+	});
+});
+
+describe("upstreamEvents: a leading <think> block in the content is thinking", () => {
+	test.each<{ kind: string; chunks: ChatCompletionChunk[]; events: UpstreamEvent[] }>([
+		{
+			kind: "tags split across chunks; the blank lines before the answer are dropped",
+			chunks: [
+				chunk({ role: "assistant", content: "<thi" }),
+				chunk({ content: "nk>Let me" }),
+				chunk({ content: " think</th" }),
+				chunk({ content: "ink>\n\n42" }),
+				finish("stop"),
+				usage(10, 8),
+			],
+			events: [text("", "Let me"), text("", " think"), text("42"), done("stop", [], 10, 8)],
+		},
+		{
+			kind: "whitespace before <think> is dropped",
+			chunks: [chunk({ content: "\n" }), chunk({ content: "<think>Hm</think>Yes" }), finish("stop")],
+			events: [text("Yes", "Hm"), done("stop", [], 0, 0)],
+		},
+		{
+			kind: "an unterminated think block is thinking, delivered before done",
+			chunks: [chunk({ content: "<think>Still going</" }), finish("length"), usage(3, 9)],
+			events: [text("", "Still going"), text("", "</"), done("length", [], 3, 9)],
+		},
+		{
+			kind: "a partial open tag held to the end is content",
+			chunks: [chunk({ content: "<th" }), finish("stop")],
+			events: [text("<th"), done("stop", [], 0, 0)],
+		},
+		{
+			kind: "content that mentions <think> later is left alone",
+			chunks: [chunk({ content: "Use " }), chunk({ content: "<think>x</think>" }), finish("stop")],
+			events: [text("Use "), text("<think>x</think>"), done("stop", [], 0, 0)],
+		},
+		{
+			kind: "reasoning fields and a think block are both thinking, reasoning first",
+			chunks: [chunk({ reasoning: "R", content: "<think>T</think>C" }), finish("stop")],
+			events: [text("C", "RT"), done("stop", [], 0, 0)],
+		},
+	])("$kind", async ({ chunks, events }) => {
+		expect(await drain(chunks)).toEqual({ events });
+	});
+});
+
+describe("upstreamEvents: hideThinking passes no thinking on, wherever the upstream put it", () => {
+	const HIDE: EventOptions = { hideThinking: true };
+
+	test.each<{ kind: string; chunks: ChatCompletionChunk[]; events: UpstreamEvent[] }>([
+		{
+			kind: "reasoning_content and reasoning are dropped, and so are chunks with nothing else",
+			chunks: [
+				chunk({ reasoning_content: "Let me" }),
+				chunk({ reasoning: "Hmm", content: "Yes" }),
+				chunk({ reasoning_details: [{ text: "more" }] }),
+				finish("stop"),
+				usage(4, 6),
+			],
+			events: [text("Yes"), done("stop", [], 4, 6)],
+		},
+		{
+			kind: "a think block is dropped, the answer kept",
+			chunks: [chunk({ content: "<think>secret" }), chunk({ content: "</think>\n\nAnswer" }), finish("stop")],
+			events: [text("Answer"), done("stop", [], 0, 0)],
+		},
+		{
+			kind: "an unterminated think block is dropped at the end",
+			chunks: [chunk({ content: "<think>never closed" }), finish("length")],
+			events: [done("length", [], 0, 0)],
+		},
+		{
+			kind: "tool calls still arrive",
+			chunks: [
+				chunk({ reasoning: "I should call it" }),
+				toolCalls({ index: 0, id: "call_a", function: { name: "now", arguments: "{}" } }),
+				finish("tool_calls"),
+			],
+			events: [done("stop", [{ id: "call_a", function: { index: 0, name: "now", arguments: {} } }], 0, 0)],
+		},
+	])("$kind", async ({ chunks, events }) => {
+		expect(await drain(chunks, HIDE)).toEqual({ events });
+	});
+});
+
+describe("upstreamEvents: log-probabilities ride on the deltas", () => {
+	test.each<{ kind: string; chunks: ChatCompletionChunk[]; events: UpstreamEvent[] }>([
+		{
+			kind: "content with its log-probabilities",
+			chunks: [withLogprobs({ content: "Hi" }, HI_LOGPROBS), finish("stop"), usage(1, 1)],
+			events: [text("Hi", "", HI_OLLAMA), done("stop", [], 1, 1)],
+		},
+		{
+			kind: "log-probabilities alone are still a delta",
+			chunks: [withLogprobs({ content: "" }, HI_LOGPROBS), finish("stop")],
+			events: [text("", "", HI_OLLAMA), done("stop", [], 0, 0)],
+		},
+		{
+			kind: "log-probabilities of text held back by the tag splitter go out at once",
+			chunks: [withLogprobs({ content: "<th" }, HI_LOGPROBS), chunk({ content: "ink>x</think>y" }), finish("stop")],
+			events: [text("", "", HI_OLLAMA), text("y", "x"), done("stop", [], 0, 0)],
+		},
+		{
+			kind: "empty log-probabilities are no delta",
+			chunks: [withLogprobs({}, { content: [], refusal: null }), finish("stop")],
+			events: [done("stop", [], 0, 0)],
+		},
+	])("$kind", async ({ chunks, events }) => {
+		expect(await drain(chunks)).toEqual({ events });
+	});
+});
+
+describe("upstreamEvents: a legacy completions stream (fill-in-the-middle)", () => {
+	test.each<{ kind: string; chunks: Completion[]; events: UpstreamEvent[] }>([
+		{
+			kind: "text deltas, then done with the usage",
+			chunks: [completion("    return"), completion(" a + b"), completion("", "stop"), completionUsage(12, 4)],
+			events: [text("    return"), text(" a + b"), done("stop", [], 12, 4)],
+		},
+		{
+			kind: "log-probabilities from the parallel arrays",
+			chunks: [completion("a", "length", { tokens: ["a"], token_logprobs: [-0.5] })],
+			events: [text("a", "", [{ token: "a", logprob: -0.5 }]), done("length", [], 0, 0)],
+		},
+	])("$kind", async ({ chunks, events }) => {
+		expect(await drainPieces(piecesOf(feed(chunks), completionPiece), SHOW)).toEqual({ events });
+	});
+
+	test("cut short before the finish reason is a 502", async () => {
+		const result = await drainPieces(piecesOf(feed([completion("par")]), completionPiece), SHOW);
+		expect(result.events).toEqual([text("par")]);
+		expect(proxyError(result.error)).toEqual({
+			status: 502,
+			message: "upstream stream ended before the answer was complete",
+		});
 	});
 });

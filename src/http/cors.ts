@@ -1,0 +1,37 @@
+/**
+ * CORS for browser clients, off unless origins are configured (like Ollama without OLLAMA_ORIGINS). An allowed
+ * origin is echoed back; preflight requests are answered here, before authentication, as browsers send them
+ * without credentials.
+ */
+import { Elysia } from "elysia";
+import { globMatcher } from "../routing/glob.ts";
+
+const ALLOWED_HEADERS = "Authorization, Content-Type, User-Agent, Accept, X-Requested-With, X-Api-Key, X-Request-Id";
+const ALLOWED_METHODS = "GET, HEAD, POST, DELETE, OPTIONS";
+
+export function cors(config: { origins: string[] } | undefined) {
+	const plugin = new Elysia({ name: "cors" });
+	if (!config) return plugin;
+	const allowed = globMatcher(config.origins);
+	return plugin.onRequest(({ request, set }) => {
+		const origin = request.headers.get("origin");
+		if (!origin || !allowed(origin)) return;
+		const headers = {
+			"access-control-allow-origin": origin,
+			vary: "Origin",
+			"access-control-expose-headers": "x-request-id, retry-after",
+		};
+		Object.assign(set.headers, headers);
+		if (request.method === "OPTIONS") {
+			return new Response(null, {
+				status: 204,
+				headers: {
+					...headers,
+					"access-control-allow-methods": ALLOWED_METHODS,
+					"access-control-allow-headers": ALLOWED_HEADERS,
+					"access-control-max-age": "600",
+				},
+			});
+		}
+	});
+}

@@ -1,0 +1,66 @@
+/**
+ * Optional inbound API keys. A key comes as `Authorization: Bearer <key>` or, for clients that cannot set a bearer
+ * token, `x-api-key: <key>`; it is compared in constant time, and each key may be limited to some models. Probes
+ * (`/`, `/health`, `/health/ready`) and the docs stay open. A missing or wrong key is a 401 in the caller's dialect.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Elysia } from "elysia";
+import type { KeyConfig } from "../config/file.ts";
+import { ProxyError } from "../errors.ts";
+import { globMatcher } from "../routing/glob.ts";
+import type { RequestLog } from "./request-context.ts";
+
+const OPEN_PATHS = new Set(["/", "/health", "/health/ready", "/metrics"]);
+const isOpen = (pathname: string) =>
+	OPEN_PATHS.has(pathname) || pathname === "/swagger" || pathname.startsWith("/swagger/");
+
+type Key = { digest: Buffer; name: string; allows: (model: string) => boolean };
+
+const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest() as Buffer;
+
+/** The key a request presents, from `Authorization: Bearer` or `x-api-key`. */
+export function presentedKey(headers: Headers): string | undefined {
+	const bearer = /^Bearer\s+(.+)$/i.exec(headers.get("authorization") ?? "")?.[1]?.trim();
+	return bearer || headers.get("x-api-key")?.trim() || undefined;
+}
+
+/** Finds the configured key equal to `presented`, comparing fixed-length digests so timing says nothing. */
+export function keyMatcher(keys: readonly KeyConfig[]) {
+	const known: Key[] = keys.map((k, i) => ({
+		digest: digest(k.key),
+		name: k.name ?? `key-${i + 1}`,
+		allows: globMatcher(k.models),
+	}));
+	return (presented: string): Key | undefined => {
+		const candidate = digest(presented);
+		let found: Key | undefined;
+		// Every key is compared, found or not, so the time taken does not depend on which one matched.
+		for (const key of known) if (timingSafeEqual(key.digest, candidate) && !found) found = key;
+		return found;
+	};
+}
+
+export function inboundAuth(
+	keys: readonly KeyConfig[] | undefined,
+	requests: RequestLog,
+	reject: (pathname: string, error: ProxyError) => Response,
+) {
+	const plugin = new Elysia({ name: "inbound-auth" });
+	if (!keys) return plugin;
+	const match = keyMatcher(keys);
+	return plugin.onRequest(({ request }) => {
+		if (request.method === "OPTIONS") return;
+		const { pathname } = new URL(request.url);
+		if (isOpen(pathname)) return;
+		const presented = presentedKey(request.headers);
+		const key = presented === undefined ? undefined : match(presented);
+		const record = requests.recordOf(request);
+		if (!key) {
+			const error = new ProxyError(401, presented === undefined ? "an API key is required" : "invalid API key");
+			record.status = error.status;
+			return reject(pathname, error);
+		}
+		record.keyName = key.name;
+		record.allows = key.allows;
+	});
+}
