@@ -74,3 +74,39 @@ describe("the server as a user starts it", () => {
 		}
 	});
 });
+
+describe("ollama-proxy validate", () => {
+	test("prints the resolved model table from a configuration file without serving", async () => {
+		const path = `${Bun.env.TMPDIR ?? "/tmp"}/ollama-proxy-validate-${process.pid}.yaml`;
+		await Bun.write(
+			path,
+			`upstreams:\n  - name: up\n    base_url: ${upstream.url}\n    include: ["gpt-*", "meta-*"]\n  - name: gone\n    base_url: http://127.0.0.1:9/v1\nmodels:\n  - name: coder\n    upstream: up\n    id: gpt-4o\n    context_length: 4096\n    fallbacks: [nowhere]\n`,
+		);
+		const proc = Bun.spawn(["bun", ENTRY, "validate", "--config", path], { stdout: "pipe", stderr: "pipe" });
+		expect(await proc.exited).toBe(0);
+		expect(await new Response(proc.stdout).text()).toBe(
+			[
+				`configuration file ${path}: valid`,
+				"upstream up: 3 models listed",
+				"upstream gone: unavailable: upstream unreachable: ECONNREFUSED: Unable to connect. Is the computer able to access the url?",
+				"warning: model 'coder' falls back to the unlisted model 'nowhere'",
+				"",
+				"MODEL                                    UPSTREAM  UPSTREAM ID                       CAPABILITIES             CONTEXT",
+				"coder:latest                             up        gpt-4o                            completion,tools,vision  4096",
+				"gpt-4o:latest                            up        gpt-4o                            completion,tools,vision  128000",
+				"meta-llama/Llama-3.1-8B-Instruct:latest  up        meta-llama/Llama-3.1-8B-Instruct  completion,tools         65536",
+				"",
+			].join("\n"),
+		);
+	});
+
+	test("a bad file is one line and exit 1", async () => {
+		const path = `${Bun.env.TMPDIR ?? "/tmp"}/ollama-proxy-bad-${process.pid}.yaml`;
+		await Bun.write(path, "upstreams: []\n");
+		const proc = Bun.spawn(["bun", ENTRY, "validate", "--config", path], { stdout: "pipe", stderr: "pipe" });
+		expect(await proc.exited).toBe(1);
+		expect(await new Response(proc.stderr).text()).toBe(
+			`ollama-proxy: invalid configuration file ${path}: upstreams: at least one upstream is needed\n`,
+		);
+	});
+});

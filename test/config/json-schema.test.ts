@@ -1,0 +1,41 @@
+import { describe, expect, test } from "bun:test";
+import { configJsonSchema } from "../../src/config/json-schema.ts";
+import { parseFileConfig } from "../../src/config/settings.ts";
+
+const root = `${import.meta.dir}/../..`;
+
+describe("the configuration file's JSON Schema", () => {
+	test("the committed deploy/config.schema.json is the one the zod schema generates (run `bun run config-schema`)", async () => {
+		expect(await Bun.file(`${root}/deploy/config.schema.json`).text()).toBe(configJsonSchema());
+	});
+
+	test("it describes the documented shape", () => {
+		const schema = JSON.parse(configJsonSchema());
+		expect(schema.required).toEqual(["upstreams"]);
+		expect(Object.keys(schema.properties)).toEqual([
+			"$schema",
+			"listen",
+			"log_level",
+			"upstreams",
+			"models",
+			"keys",
+			"cors",
+		]);
+		expect(schema.properties.upstreams.items.properties.kind.enum).toEqual(["openai", "azure", "ollama"]);
+	});
+});
+
+describe("the example configuration in deploy/", () => {
+	test("is valid, with its keys taken from the environment", async () => {
+		const text = await Bun.file(`${root}/deploy/ollama-proxy.example.yaml`).text();
+		const env = { OPENAI_API_KEY: "sk-a", OPENROUTER_API_KEY: "sk-or-b", TEAM_KEY: "team-key-0123456789abcdef" };
+		const config = parseFileConfig(text, env, "example");
+		expect(config.upstreams.map((u) => [u.name, u.api_key])).toEqual([
+			["openai", "sk-a"],
+			["openrouter", "sk-or-b"],
+			["local", undefined],
+		]);
+		expect(config.models.map((m) => m.name)).toEqual(["coder", "gpt-4.1"]);
+		expect(config.keys?.[0]?.key).toBe("team-key-0123456789abcdef");
+	});
+});
