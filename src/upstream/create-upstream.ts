@@ -85,6 +85,9 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			timers.headersArrived();
 			iterator = stream[Symbol.asyncIterator]();
 			first = await iterator.next();
+			// The SDK ends a stream quietly when its signal aborts: a timer that fired must still be an error.
+			const expired = timers.expired();
+			if (expired) throw new ProxyError(504, expired, {}, "timeout");
 			timers.chunkArrived();
 		} catch (error) {
 			timers.dispose();
@@ -98,7 +101,6 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 					timers.chunkArrived();
 					yield next.value;
 				}
-				// The SDK ends a stream quietly when its signal aborts: a timer that fired must still be an error.
 				const expired = timers.expired();
 				if (expired) throw new ProxyError(504, expired, {}, "timeout");
 			} catch (error) {

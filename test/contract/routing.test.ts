@@ -300,3 +300,57 @@ describe("CORS", () => {
 		}
 	});
 });
+
+describe("upstream kinds and timeouts", () => {
+	test("Azure OpenAI: deployment in the path, api-version in the query, the key in api-key", async () => {
+		const azure = await startTestUpstream();
+		const viaAzure = await startProxyWithConfig(
+			`upstreams:\n  - name: az\n    kind: azure\n    base_url: ${azure.url.replace(/\/v1$/, "")}\n    api_key: azure-key-123456\n    api_version: 2024-10-21\nmodels:\n  - name: prod-gpt\n    upstream: az\n    id: my-gpt4o-deployment\n`,
+			{ UPSTREAM_RETRIES: "0" },
+		);
+		try {
+			const res = await viaAzure.post("/api/chat", {
+				model: "prod-gpt",
+				messages: [{ role: "user", content: "hi" }],
+				stream: false,
+			});
+			expect(res.status).toBe(200);
+			const sent = azure.requests.at(-1);
+			expect(sent?.url).toBe("/openai/deployments/my-gpt4o-deployment/chat/completions?api-version=2024-10-21");
+			expect(sent?.headers.get("api-key")).toBe("azure-key-123456");
+			expect(azure.countOf("/v1/models")).toBe(0);
+		} finally {
+			viaAzure.stop();
+			azure.stop();
+		}
+	});
+
+	test("connect, first-byte and idle timeouts each say which limit was hit", async () => {
+		const slow = await startTestUpstream();
+		const timed = await startProxyWithConfig(
+			`upstreams:\n  - name: s\n    base_url: ${slow.url}\n    timeouts: { connect_ms: 150, first_byte_ms: 150, idle_ms: 150 }\n    retries: { max: 0 }\n`,
+		);
+		const ask = () => timed.post("/api/chat", { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+		try {
+			slow.enqueue("chat", { kind: "hang" });
+			const connect = await ask();
+			expect(connect.status).toBe(504);
+			expect(await connect.json()).toEqual({ error: "upstream did not answer within 150 ms" });
+
+			slow.enqueue("chat", { kind: "stream", chunks: [": keep-alive comment\n\n"], end: "hang" });
+			const firstByte = await ask();
+			expect(firstByte.status).toBe(504);
+			expect(await firstByte.json()).toEqual({ error: "upstream sent nothing within 150 ms" });
+
+			slow.enqueue("chat", { kind: "stream", chunks: [chunk({ content: "a" })], end: "hang" });
+			const idle = ndjsonLines(await (await ask()).text());
+			expect(idle).toEqual([
+				expect.objectContaining({ message: { role: "assistant", content: "a" }, done: false }),
+				{ error: "upstream went quiet for 150 ms" },
+			]);
+		} finally {
+			timed.stop();
+			slow.stop();
+		}
+	});
+});

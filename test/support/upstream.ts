@@ -5,7 +5,7 @@
  */
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 
-export type Recorded = { method: string; path: string; headers: Headers; body: unknown };
+export type Recorded = { method: string; path: string; url?: string; headers: Headers; body: unknown };
 
 /** How a scripted chat stream ends after its chunks. */
 export type StreamEnd =
@@ -191,13 +191,21 @@ export async function startTestUpstream(options: { models?: unknown[]; apiKey?: 
 		port: 0,
 		idleTimeout: 0,
 		async fetch(request) {
-			const { pathname } = new URL(request.url);
+			const url = new URL(request.url);
+			// Azure OpenAI puts the deployment in the path: /openai/deployments/<name>/chat/completions?api-version=…
+			const pathname = url.pathname.replace(/^\/openai\/deployments\/[^/]+/, "/v1").replace(/^\/openai\//, "/v1/");
 			const text = request.method === "GET" ? "" : await request.text();
 			let body: unknown = text;
 			try {
 				body = text ? JSON.parse(text) : undefined;
 			} catch {}
-			requests.push({ method: request.method, path: pathname, headers: request.headers, body });
+			requests.push({
+				method: request.method,
+				path: pathname,
+				url: url.pathname + url.search,
+				headers: request.headers,
+				body,
+			});
 			if (options.apiKey && request.headers.get("authorization") !== `Bearer ${options.apiKey}`) {
 				return Response.json(
 					{
