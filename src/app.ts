@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps) {
 			deps.requests.recordOf(request).status = failure.status;
 			return errorFor(pathname, failure);
 		})
-		.use(metaRoutes)
+		.use(metaRoutes(deps))
 		.use(modelRoutes(deps))
 		.use(chatRoutes(deps))
 		.use(embedRoutes(deps))

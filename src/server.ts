@@ -7,6 +7,7 @@ import { createApp } from "./app.ts";
 import { systemClock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import { requestLog } from "./http/request-context.ts";
+import { proxyMetrics } from "./metrics/proxy-metrics.ts";
 import { modelRegistry } from "./routing/model-registry.ts";
 import { createUpstream } from "./upstream/create-upstream.ts";
 import type { Upstream } from "./upstream/upstream.ts";
@@ -22,7 +23,8 @@ export function buildDeps(settings: Settings, log: Logger) {
 		settings.upstreams.map((u) => [u.name, createUpstream(u, { keyHint: keyHint(settings, u) })]),
 	);
 	const registry = modelRegistry({ settings, upstreams, log });
-	return { settings, registry, log, clock: systemClock, requests: requestLog(log) };
+	const metrics = proxyMetrics();
+	return { settings, registry, log, clock: systemClock, requests: requestLog(log, metrics), metrics };
 }
 
 export function startServer(settings: Settings, log: Logger) {

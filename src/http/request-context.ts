@@ -5,6 +5,7 @@
  */
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
+import type { ProxyMetrics } from "../metrics/proxy-metrics.ts";
 
 /** What is known about one request while it runs; the routes fill in what only they know. */
 export type RequestRecord = {
@@ -15,6 +16,12 @@ export type RequestRecord = {
 	status?: number;
 	/** A streamed answer logs itself when it ends, not when its headers go out. */
 	streaming?: boolean;
+	/** The model the registry resolved the request to (metrics label only known names). */
+	routeModel?: string;
+	/** The matched route's path pattern, for the metrics label. */
+	route?: string;
+	/** Figures of a whole (non-streamed) answer, for the log line and the metrics. */
+	stats?: Omit<StreamSummary, "status">;
 	/** The inbound key's name, when keys are configured. */
 	keyName?: string;
 	/** Whether the caller may use a model (inbound keys restrict it). */
@@ -39,7 +46,7 @@ export type RequestLog = {
 // Like Hono's request-id middleware: a client-chosen id is echoed only when it is short and plain.
 const SANE_ID = /^[\w.-]{1,128}$/;
 
-export function requestLog(log: Logger): RequestLog {
+export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 	const records = new WeakMap<Request, RequestRecord>();
 	const recordOf = (request: Request): RequestRecord => {
 		let record = records.get(request);
@@ -58,6 +65,8 @@ export function requestLog(log: Logger): RequestLog {
 		recordOf,
 		end(request, fields) {
 			const record = recordOf(request);
+			const durationMs = Math.round((performance.now() - record.startMs) * 100) / 100;
+			const all = { ...record.stats, ...fields };
 			const level = fields.status >= 500 ? "error" : fields.status >= 400 ? "warn" : "info";
 			log[level]({
 				reqId: record.id,
@@ -65,8 +74,17 @@ export function requestLog(log: Logger): RequestLog {
 				path: new URL(request.url).pathname,
 				...(record.model !== undefined && { model: record.model }),
 				...(record.keyName !== undefined && { key: record.keyName }),
-				...fields,
-				durationMs: Math.round((performance.now() - record.startMs) * 100) / 100,
+				...all,
+				durationMs,
+			});
+			metrics?.observeRequest({
+				route: record.route ?? "unmatched",
+				model: record.routeModel ?? "none",
+				status: fields.status,
+				durationMs,
+				...(all.firstTokenMs !== undefined && { firstTokenMs: all.firstTokenMs }),
+				...(all.promptTokens !== undefined && { promptTokens: all.promptTokens }),
+				...(all.evalTokens !== undefined && { evalTokens: all.evalTokens }),
 			});
 		},
 	};
@@ -78,8 +96,11 @@ export function requestContext(requests: RequestLog) {
 		.onRequest(({ request, set }) => {
 			set.headers["x-request-id"] = requests.recordOf(request).id;
 		})
-		.onAfterResponse({ as: "global" }, ({ request, responseValue, set }) => {
+		.onAfterResponse({ as: "global" }, (ctx) => {
+			const { request, responseValue, set } = ctx;
 			const record = requests.recordOf(request);
+			// Only matched routes have a pattern; anything else shares one label, whatever its path.
+			record.route ??= "route" in ctx && typeof ctx.route === "string" ? ctx.route : "unmatched";
 			if (record.streaming) return;
 			const status =
 				record.status ?? (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Settings } from "../config/settings.ts";
 import type { RequestLog } from "../http/request-context.ts";
+import type { ProxyMetrics } from "../metrics/proxy-metrics.ts";
 import type { ModelRegistry } from "../routing/model-registry.ts";
 import type { Clock } from "../translate/clock.ts";
 
@@ -11,4 +12,5 @@ export type AppDeps = {
 	log: Logger;
 	clock: Clock;
 	requests: RequestLog;
+	metrics: ProxyMetrics;
 };

@@ -20,6 +20,7 @@ export async function routeFor(
 	const route = await deps.registry.resolve(model);
 	if (!route) throw notFound();
 	if (!record.allows(route.name)) throw new ProxyError(403, `this API key may not use model '${model}'`);
+	record.routeModel = route.name;
 	return route;
 }
 
@@ -40,6 +41,7 @@ export function dispatch<T>(
 				deps.settings.upstreams.find((u) => u.name === name)?.retries ?? { max: 0, backoff_ms: 1, max_wait_ms: 1 },
 			signal: request.signal,
 			log: deps.log,
+			onFailure: (failed, error) => deps.metrics.upstreamError(failed.upstream.name, error.kind ?? "unknown"),
 		},
 		(current) => call(current, scope),
 	);

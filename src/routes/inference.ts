@@ -84,24 +84,34 @@ export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCal
 	);
 	const ctx = { model: call.model, clock: deps.clock, requestStart, upstreamStart, hideThinking: call.hideThinking };
 	const lines = call.translate(pieces, ctx);
+	const record = deps.requests.recordOf(call.request);
 	if (!call.stream) {
 		const whole = await call.collect(lines);
 		if (!whole) throw new ProxyError(502, "upstream sent no answer");
+		record.stats = summarize(whole);
 		return jsonResponse(whole);
 	}
-	const record = deps.requests.recordOf(call.request);
+	// Counted, and labelled, from before the first line: a short stream can end before `ndjsonResponse` returns.
+	deps.metrics.streamOpened();
+	record.route = call.path;
 	const response = await ndjsonResponse(lines, {
 		toError: (error) => {
 			deps.log.error({ err: error, reqId: record.id }, "stream failed");
 			return new ProxyError(500, "internal error");
 		},
-		onEnd: ({ last, error, aborted }) =>
+		onEnd: ({ last, error, aborted }) => {
+			deps.metrics.streamClosed();
+			if (error?.kind) deps.metrics.upstreamError(route.upstream.name, error.kind);
 			deps.requests.end(call.request, {
 				status: aborted ? 499 : 200,
 				...(error && { error: error.message }),
 				...(aborted && { aborted }),
 				...summarize(last),
-			}),
+			});
+		},
+	}).catch((error: unknown) => {
+		deps.metrics.streamClosed();
+		throw error;
 	});
 	record.streaming = true;
 	return response;
