@@ -6,6 +6,7 @@ import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { ProxyError } from "./errors.ts";
 import { cors } from "./http/cors.ts";
+import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
 import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
@@ -25,6 +26,8 @@ function errorFor(pathname: string, error: ProxyError): Response {
 	return pathname.startsWith("/v1/") ? openAIErrorResponse(error) : errorResponse(error);
 }
 
+type OpenAPIOptions = NonNullable<Parameters<typeof openapi>[0]>;
+
 export function createApp(deps: AppDeps) {
 	const maxBytes = deps.settings.maxBodyBytes;
 	const app = new Elysia({
@@ -40,6 +43,9 @@ export function createApp(deps: AppDeps) {
 		.use(
 			openapi({
 				path: "/swagger",
+				// The plugin types this option with the output type of Scalar's own schema, which makes every setting
+				// look required; only `cdn` is meant to be set here.
+				scalar: { cdn: DOCS_SCRIPT_PATH } as OpenAPIOptions["scalar"],
 				documentation: {
 					info: {
 						title: "ollama-proxy",
@@ -72,6 +78,7 @@ export function createApp(deps: AppDeps) {
 			deps.requests.recordOf(request).status = failure.status;
 			return errorFor(pathname, failure);
 		})
+		.get(DOCS_SCRIPT_PATH, docsScript, { detail: { hide: true } })
 		.use(metaRoutes(deps))
 		.use(modelRoutes(deps))
 		.use(chatRoutes(deps))
