@@ -53,7 +53,7 @@ export function parseCli(argv: readonly string[]): Command {
 	if (values.host !== undefined) flags.host = values.host;
 	if (values.config !== undefined) flags.config = values.config;
 	if (values.port !== undefined) {
-		const port = Number(values.port);
+		const port = values.port.trim() === "" ? Number.NaN : Number(values.port);
 		if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid --port '${values.port}'`);
 		flags.port = port;
 	}

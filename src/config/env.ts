@@ -45,9 +45,11 @@ export function configIssue(prefix: string, error: z.ZodError): ConfigError {
 	return new ConfigError(`${prefix}: ${path ? `${path}: ` : ""}${issue?.message}`);
 }
 
-/** Parses the environment; empty strings count as unset, as shells and compose files often leave them. */
+/** Parses the environment; empty or blank values count as unset, as shells and compose files often leave them. */
 export function loadEnv(env: Record<string, string | undefined>): EnvConfig {
-	const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+	const present = Object.fromEntries(
+		Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+	);
 	const parsed = EnvConfig.safeParse(present);
 	if (parsed.success) return parsed.data;
 	throw configIssue("invalid configuration", parsed.error);

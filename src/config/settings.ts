@@ -68,7 +68,13 @@ export function parseFileConfig(text: string, env: Record<string, string | undef
 	} catch (error) {
 		throw new ConfigError(`${source}: not valid YAML: ${(error as Error).message}`);
 	}
-	const parsed = FileConfig.safeParse(interpolate(raw, env));
+	let interpolated: unknown;
+	try {
+		interpolated = interpolate(raw, env);
+	} catch (error) {
+		throw new ConfigError(`invalid configuration file ${source}: ${(error as Error).message}`);
+	}
+	const parsed = FileConfig.safeParse(interpolated);
 	if (!parsed.success) throw configIssue(`invalid configuration file ${source}`, parsed.error);
 	crossCheck(parsed.data);
 	return parsed.data;

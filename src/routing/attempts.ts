@@ -78,6 +78,8 @@ export async function firstSuccess<T>(
 					"retrying",
 				);
 				await sleep(wait, ctx.signal);
+				// The client left while we waited: there is nobody to answer.
+				if (ctx.signal.aborted) throw error;
 			}
 		}
 		ctx.log.warn({ model: current.name, upstream: current.upstream.name, err: lastError }, "upstream failed");

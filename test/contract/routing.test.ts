@@ -271,6 +271,8 @@ describe("inbound keys", () => {
 
 	test("the key's name, never the key, is logged", async () => {
 		await (await fetch(`${proxy.url}/api/tags`, { headers: { "x-request-id": "keyed-1", ...team } })).text();
+		// The line is written after the response has gone out.
+		for (let i = 0; i < 100 && !proxy.logLines().some((l) => l.reqId === "keyed-1"); i++) await Bun.sleep(10);
 		const line = proxy.logLines().find((l) => l.reqId === "keyed-1");
 		expect(line?.key).toBe("team");
 		expect(proxy.logs.join("\n")).not.toContain(TEAM_KEY);
