@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 
 const ENTRY = `${import.meta.dir}/../../src/index.ts`;
 let upstream: TestUpstream;
@@ -108,5 +108,68 @@ describe("ollama-proxy validate", () => {
 		expect(await new Response(proc.stderr).text()).toBe(
 			`ollama-proxy: invalid configuration file ${path}: upstreams: at least one upstream is needed\n`,
 		);
+	});
+});
+
+describe("graceful shutdown", () => {
+	const hello = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
+
+	test("SIGTERM stops new connections and lets an in-flight stream finish", async () => {
+		const port = freePort();
+		const proc = start({ PORT: String(port), OPENAI_BASE_URL: upstream.url, SHUTDOWN_GRACE_MS: "10000" });
+		const url = `http://127.0.0.1:${port}`;
+		await waitForHealth(url);
+		upstream.enqueue("chat", {
+			kind: "stream",
+			gapMs: 60,
+			chunks: ["a", "b", "c", "d", "e"].map((content) => chunk({ content })).concat([chunk({}, "stop")]),
+		});
+		const res = await fetch(`${url}/api/chat`, { method: "POST", body: hello });
+		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+		let text = new TextDecoder().decode((await reader.read()).value);
+		proc.kill("SIGTERM");
+		for (
+			let i = 0;
+			i < 100 &&
+			(await fetch(`${url}/health`).then(
+				() => true,
+				() => false,
+			));
+			i++
+		)
+			await Bun.sleep(10);
+		expect(
+			await fetch(`${url}/health`).then(
+				() => "answered",
+				() => "refused",
+			),
+		).toBe("refused");
+		for (let part = await reader.read(); !part.done; part = await reader.read())
+			text += new TextDecoder().decode(part.value);
+		const lines = text
+			.trim()
+			.split("\n")
+			.map((l) => JSON.parse(l));
+		expect(lines.map((l) => l.message.content).join("")).toBe("abcde");
+		expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
+		expect(await proc.exited).toBe(0);
+	});
+
+	test("a stream that outlives the grace period is cut and the process still exits", async () => {
+		const port = freePort();
+		const proc = start({ PORT: String(port), OPENAI_BASE_URL: upstream.url, SHUTDOWN_GRACE_MS: "200" });
+		const url = `http://127.0.0.1:${port}`;
+		await waitForHealth(url);
+		upstream.enqueue("chat", { kind: "stream", chunks: [chunk({ content: "x" })], end: "hang" });
+		const res = await fetch(`${url}/api/chat`, { method: "POST", body: hello });
+		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+		await reader.read();
+		proc.kill("SIGTERM");
+		expect(await proc.exited).toBe(0);
+		const rest = await reader.read().then(
+			(part) => (part.done ? "ended" : "more"),
+			() => "cut",
+		);
+		expect(["ended", "cut"]).toContain(rest);
 	});
 });
