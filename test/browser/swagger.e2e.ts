@@ -36,7 +36,7 @@ try {
 	// Scalar renders sections as they scroll into view; its deep link scrolls to the chat operation.
 	await page.goto(`${proxy.url}/swagger#tag/inference/POST/api/chat`, { waitUntil: "load" });
 	await page.getByText("/api/chat", { exact: true }).first().waitFor({ timeout: 20_000 });
-	const text = await page.locator("body").innerText();
+	const text = (await page.locator("body").textContent()) ?? "";
 	if (!text.includes("/api/chat")) failure = "the page does not list /api/chat";
 } catch (error) {
 	failure = (error as Error).message;
