@@ -9,11 +9,39 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
 	if (text.length === 0) throw new ProxyError(400, "missing request body");
 	// A chunked body has no content-length to check up front.
 	if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);
+	if (nestingDepth(text, MAX_DEPTH) > MAX_DEPTH)
+		throw new ProxyError(400, `request body is nested more than ${MAX_DEPTH} levels deep`);
 	try {
 		return JSON.parse(text);
 	} catch (error) {
 		throw new ProxyError(400, `invalid JSON: ${(error as Error).message}`);
 	}
+}
+
+// Deep enough for any real JSON Schema in `format` or `tools`; a body nested deeper is an attack on the parsers and
+// validators after this one, whose recursion (and error reporting) would otherwise run out of stack.
+const MAX_DEPTH = 100;
+
+/** How deeply brackets nest in a JSON text, ignoring those inside strings; stops counting past `limit`. */
+export function nestingDepth(text: string, limit = Number.POSITIVE_INFINITY): number {
+	let depth = 0;
+	let deepest = 0;
+	let inString = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (inString) {
+			if (c === 92 /* \ */) i++;
+			else if (c === 34 /* " */) inString = false;
+		} else if (c === 34) inString = true;
+		else if (c === 91 /* [ */ || c === 123 /* { */) {
+			depth++;
+			if (depth > deepest) {
+				deepest = depth;
+				if (deepest > limit) return deepest;
+			}
+		} else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+	}
+	return deepest;
 }
 
 export const tooLarge = (maxBytes: number) => new ProxyError(413, `request body is larger than ${maxBytes} bytes`);

@@ -17,7 +17,10 @@ import { dispatch, routeFor } from "./dispatch.ts";
 
 /** Only what the proxy reads; everything else is relayed as sent. */
 export const OpenAIRequest = z.looseObject({
-	model: z.string({ error: "model is required" }).min(1, "model is required"),
+	model: z
+		.string({ error: "model is required" })
+		.min(1, "model is required")
+		.max(512, "model name is longer than 512 characters"),
 	stream: z.boolean().nullish(),
 });
 

@@ -3,16 +3,17 @@ import { Elysia } from "elysia";
 import { jsonResponse } from "../http/responses.ts";
 import { ErrorResponse } from "../schemas/ollama-responses.ts";
 
+// A 4xx: the request cannot be served here, which is no fault of the server (monitoring counts 5xx as outages).
 const refuse = (what: string) => () =>
 	jsonResponse(
 		{
 			error: `${what} is not supported: ollama-proxy serves models from a remote OpenAI-compatible API and stores none`,
 		},
-		501,
+		400,
 	);
 
 const doc = {
-	response: { 501: ErrorResponse },
+	response: { 400: ErrorResponse },
 	detail: { tags: ["unsupported"] },
 };
 

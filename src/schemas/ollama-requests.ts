@@ -8,8 +8,12 @@ import { parseGoDuration } from "../translate/keep-alive.ts";
 
 const MODEL_REQUIRED = "model is required";
 
+// Real names are short; a bound keeps megabyte "names" out of error messages and log lines.
+const MAX_NAME = 512;
+const NAME_TOO_LONG = `model name is longer than ${MAX_NAME} characters`;
+
 /** `model` on routes where Ollama answers 400 `model is required` when it is missing or empty. */
-const requiredModel = z.string({ error: MODEL_REQUIRED }).min(1, MODEL_REQUIRED);
+const requiredModel = z.string({ error: MODEL_REQUIRED }).min(1, MODEL_REQUIRED).max(MAX_NAME, NAME_TOO_LONG);
 
 const keepAlive = z
 	.union([
@@ -140,7 +144,7 @@ export type ChatRequest = z.infer<typeof ChatRequest>;
 
 export const GenerateRequest = z.looseObject({
 	// An empty model is a 404 `model '' not found` on /api/generate, not a 400 (ollama/ollama routes_generate_test.go).
-	model: z.string({ error: MODEL_REQUIRED }),
+	model: z.string({ error: MODEL_REQUIRED }).max(MAX_NAME, NAME_TOO_LONG),
 	prompt: z.string().nullish(),
 	suffix: z.string().nullish(),
 	system: z.string().nullish(),
@@ -172,8 +176,8 @@ export type EmbeddingsRequest = z.infer<typeof EmbeddingsRequest>;
 
 /** Show, pull and the management routes take `model`, or `name` as older clients (ollama-js pull, Continue) send it. */
 export const ModelRef = z.looseObject({
-	model: z.string().nullish(),
-	name: z.string().nullish(),
+	model: z.string().max(MAX_NAME, NAME_TOO_LONG).nullish(),
+	name: z.string().max(MAX_NAME, NAME_TOO_LONG).nullish(),
 	verbose: z.boolean().nullish(),
 	stream: z.boolean().nullish(),
 	insecure: z.boolean().nullish(),

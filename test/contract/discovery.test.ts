@@ -244,9 +244,9 @@ describe("model management this proxy cannot do", () => {
 		["POST", "/api/copy", "copying a model"],
 		["DELETE", "/api/delete", "deleting a model"],
 		["POST", "/api/blobs/sha256:abc", "uploading blobs"],
-	])("%s %s → 501 with a clear error", async (method, path, what) => {
+	])("%s %s → 400 with a clear error", async (method, path, what) => {
 		const res = await fetch(proxy.url + path, { method, body: '{"model":"x"}' });
-		expect(res.status).toBe(501);
+		expect(res.status).toBe(400);
 		expect(await res.json()).toEqual({
 			error: `${what} is not supported: ollama-proxy serves models from a remote OpenAI-compatible API and stores none`,
 		});

@@ -15,7 +15,15 @@ export type StreamEnd =
 	| "hang"; // nothing more, ever (until the client goes away)
 
 export type Reply =
-	| { kind: "stream"; chunks: Array<Partial<ChatCompletionChunk> | string>; end?: StreamEnd; gapMs?: number }
+	| {
+			kind: "stream";
+			/** Objects go out as `data:` events; strings and bytes go out exactly as given (for malformed or split input). */
+			chunks: Array<Partial<ChatCompletionChunk> | string | Uint8Array>;
+			end?: StreamEnd;
+			gapMs?: number;
+	  }
+	/** Content chunks produced only as fast as the reader takes them, to observe back-pressure. */
+	| { kind: "firehose"; chunkText: string; chunks: number }
 	| { kind: "json"; status?: number; body: unknown; headers?: Record<string, string> }
 	| { kind: "hang" };
 
@@ -127,10 +135,18 @@ export function fakeVector(text: string): number[] {
 	return [text.length, 1, 2, 2];
 }
 
-export async function startTestUpstream(options: { models?: unknown[]; apiKey?: string } = {}) {
+export type UpstreamOptions = {
+	models?: unknown[];
+	/** Requests must carry this bearer key, or get a 401 that quotes what they sent (as OpenAI does). */
+	apiKey?: string;
+	/** Replies chosen by the requested model id, for concurrent tests where a shared queue cannot be used. */
+	behaviors?: Record<string, () => Reply>;
+};
+
+export async function startTestUpstream(options: UpstreamOptions = {}) {
 	const queues: Record<Endpoint, Reply[]> = { chat: [], completions: [], embeddings: [], models: [] };
 	const requests: Recorded[] = [];
-	const state = { models: options.models ?? DEFAULT_MODELS, aborted: 0, open: 0 };
+	const state = { models: options.models ?? DEFAULT_MODELS, aborted: 0, open: 0, produced: 0 };
 	const encoder = new TextEncoder();
 
 	function sse(reply: Extract<Reply, { kind: "stream" }>, signal: AbortSignal): Response {
@@ -151,7 +167,11 @@ export async function startTestUpstream(options: { models?: unknown[]; apiKey?: 
 				for (const item of reply.chunks) {
 					if (reply.gapMs) await Bun.sleep(reply.gapMs);
 					if (signal.aborted) return;
-					controller.enqueue(encoder.encode(typeof item === "string" ? item : `data: ${JSON.stringify(item)}\n\n`));
+					controller.enqueue(
+						item instanceof Uint8Array
+							? item
+							: encoder.encode(typeof item === "string" ? item : `data: ${JSON.stringify(item)}\n\n`),
+					);
 				}
 				const end = reply.end ?? "done";
 				if (end === "hang") return;
@@ -170,8 +190,31 @@ export async function startTestUpstream(options: { models?: unknown[]; apiKey?: 
 		return new Response(body, { headers: { "content-type": "text/event-stream" } });
 	}
 
+	function firehose(reply: Extract<Reply, { kind: "firehose" }>): Response {
+		let sent = 0;
+		const event = encoder.encode(`data: ${JSON.stringify(chunk({ content: reply.chunkText }))}\n\n`);
+		const last = encoder.encode(`data: ${JSON.stringify(chunk({}, "stop"))}\n\ndata: [DONE]\n\n`);
+		const body = new ReadableStream<Uint8Array>(
+			{
+				pull(controller) {
+					if (sent === reply.chunks) {
+						controller.enqueue(last);
+						controller.close();
+						return;
+					}
+					sent++;
+					state.produced += event.length;
+					controller.enqueue(event);
+				},
+			},
+			{ highWaterMark: 0 },
+		);
+		return new Response(body, { headers: { "content-type": "text/event-stream" } });
+	}
+
 	function answer(reply: Reply, signal: AbortSignal): Response | Promise<Response> {
 		if (reply.kind === "stream") return sse(reply, signal);
+		if (reply.kind === "firehose") return firehose(reply);
 		if (reply.kind === "hang") {
 			return new Promise((resolve) =>
 				signal.addEventListener("abort", () => {
@@ -228,12 +271,16 @@ export async function startTestUpstream(options: { models?: unknown[]; apiKey?: 
 								? "models"
 								: undefined;
 			if (!endpoint) return Response.json({ error: { message: "not found" } }, { status: 404 });
-			const scripted = queues[endpoint].shift();
+			const scripted = queues[endpoint].shift() ?? options.behaviors?.[(body as { model?: string })?.model ?? ""]?.();
 			if (scripted) return answer(scripted, request.signal);
 			if (endpoint === "models") return Response.json({ object: "list", data: state.models });
+			// Like OpenAI, a body of the wrong shape is a 400, never a crash.
+			const invalid = (message: string) =>
+				Response.json({ error: { message, type: "invalid_request_error" } }, { status: 400 });
 			if (endpoint === "embeddings") {
 				const request = body as { input: string | string[]; model: string; encoding_format?: string };
-				const input = typeof request.input === "string" ? [request.input] : request.input;
+				const input = typeof request?.input === "string" ? [request.input] : request?.input;
+				if (!Array.isArray(input) || !input.every((i) => typeof i === "string")) return invalid("invalid input");
 				// The openai SDK asks for base64 unless told otherwise, and decodes it itself.
 				const encode = (vector: number[]) =>
 					request.encoding_format === "base64"
@@ -246,7 +293,7 @@ export async function startTestUpstream(options: { models?: unknown[]; apiKey?: 
 					usage: { prompt_tokens: input.length * 3, total_tokens: input.length * 3 },
 				});
 			}
-			const streamed = (body as { stream?: boolean }).stream === true;
+			const streamed = (body as { stream?: boolean } | undefined)?.stream === true;
 			if (endpoint === "completions") {
 				return streamed
 					? answer(completionStream(["Hello", " world"]), request.signal)

@@ -1,0 +1,101 @@
+/**
+ * The benchmark's child processes: free ports, pinning with `taskset`, readiness, CPU and RSS from /proc, and a
+ * kill-everything that also runs on error and on SIGINT/SIGTERM.
+ */
+import type { Subprocess } from "bun";
+
+export const MAX_HTTP_REQUESTS = "65536";
+
+export type Child = { name: string; proc: Subprocess; port: number; origin: string };
+
+const children: Child[] = [];
+
+let clkTck: number | undefined;
+/** Clock ticks per second for /proc/<pid>/stat (almost always 100, but asked rather than assumed). */
+export function clockTicks(): number {
+	if (clkTck === undefined) {
+		const out = Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim();
+		clkTck = Number(out) > 0 ? Number(out) : 100;
+	}
+	return clkTck;
+}
+
+/** utime + stime of a process (all its threads), in ms. */
+export async function cpuMs(pid: number | "self"): Promise<number> {
+	const stat = await Bun.file(`/proc/${pid}/stat`).text();
+	// The command name may contain spaces and parentheses: fields are counted from after the last ')'.
+	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+	const ticks = Number(fields[11]) + Number(fields[12]);
+	return (ticks * 1000) / clockTicks();
+}
+
+/** VmRSS in KB. */
+export async function rssKb(pid: number | "self"): Promise<number> {
+	const status = await Bun.file(`/proc/${pid}/status`).text();
+	const match = /VmRSS:\s+(\d+)/.exec(status);
+	return match ? Number(match[1]) : Number.NaN;
+}
+
+export const hasTaskset = Bun.spawnSync(["sh", "-c", "command -v taskset"]).exitCode === 0;
+
+/** The command prefixed with `taskset -c <cpu>` when taskset exists and the machine has that CPU. */
+export function pinned(cpu: number, cmd: string[]): string[] {
+	return hasTaskset && navigator.hardwareConcurrency > cpu ? ["taskset", "-c", String(cpu), ...cmd] : cmd;
+}
+
+/** A port nobody listens on right now (there is a small race until the child binds it; loopback only). */
+export function freePort(): number {
+	const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+	const port = probe.port as number;
+	probe.stop(true);
+	return port;
+}
+
+/** Env for every process: Bun's fetch caps concurrent requests at 256 unless this is raised. */
+export function benchEnv(extra: Record<string, string>): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+	return { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS, ...extra };
+}
+
+export async function spawnChild(
+	name: string,
+	cmd: string[],
+	env: Record<string, string>,
+	port: number,
+	readyPath: string,
+	timeoutMs = 15_000,
+): Promise<Child> {
+	const proc = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "inherit", stdin: "ignore" });
+	const origin = `http://127.0.0.1:${port}`;
+	const child = { name, proc, port, origin };
+	children.push(child);
+	const deadline = performance.now() + timeoutMs;
+	while (performance.now() < deadline) {
+		if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode} before it was ready`);
+		const ok = await fetch(origin + readyPath, { signal: AbortSignal.timeout(500) }).then(
+			(r) => r.ok,
+			() => false,
+		);
+		if (ok) return child;
+		await Bun.sleep(50);
+	}
+	throw new Error(`${name} was not ready within ${timeoutMs} ms`);
+}
+
+/** SIGTERM (the proxy drains and exits, which also writes a CPU profile), then SIGKILL whatever is left. */
+export async function killAll(graceMs = 3000): Promise<void> {
+	for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGTERM");
+	const deadline = performance.now() + graceMs;
+	for (const child of children) {
+		const left = Math.max(0, deadline - performance.now());
+		await Promise.race([child.proc.exited, Bun.sleep(left)]);
+		if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill("SIGKILL");
+	}
+	children.length = 0;
+}
+
+/** Synchronous last resort for `process.on("exit")`: no awaiting is possible there. */
+export function killAllNow(): void {
+	for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
+}
