@@ -41,7 +41,7 @@ beforeAll(async () => {
 afterAll(() => upstream.stop());
 
 /** Sends one request through the app (no socket) and checks the one property every answer must have. */
-async function probe(path: string, body: BodyInit, contentType = "application/json") {
+async function probe(path: string, body: string | Uint8Array, contentType = "application/json") {
 	const res = await app.handle(
 		new Request(`http://proxy.test${path}`, { method: "POST", body, headers: { "content-type": contentType } }),
 	);

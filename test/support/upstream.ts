@@ -179,7 +179,8 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 					// Let what was sent reach the client first, so the cut lands mid-stream rather than before the headers.
 					await Bun.sleep(30);
 					finish();
-					controller.error(new Error("connection dropped by the test upstream"));
+					// An AbortError cuts the connection without Bun printing it as a server error.
+					controller.error(new DOMException("connection dropped by the test upstream", "AbortError"));
 					return;
 				}
 				if (end === "done") controller.enqueue(encoder.encode("data: [DONE]\n\n"));
