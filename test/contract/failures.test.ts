@@ -72,6 +72,12 @@ describe("upstream failures before the first byte are real statuses", () => {
 			"upstream rejected the proxy's API key (HTTP 401); check OPENAI_API_KEY",
 			{},
 		],
+		[
+			{ kind: "json" as const, status: 400, body: { error: { message: `bad request from key ${KEY}` } } },
+			400,
+			"upstream rejected the request: bad request from key [redacted]",
+			{},
+		],
 		[{ kind: "hang" as const }, 504, "upstream did not answer within 300 ms", {}],
 		[{ kind: "stream" as const, chunks: [], end: "hang" as const }, 504, "upstream did not answer within 300 ms", {}],
 	])("%j → %i", async (reply, status, error, headers) => {

@@ -3,15 +3,17 @@ import { createApp } from "../../src/app.ts";
 import { loadSettings, type SettingsSource } from "../../src/config/settings.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildDeps } from "../../src/server.ts";
+import { recordLogs, SWEEP_DIR, SWEEP_UPSTREAM_KEY, watchResponses } from "./secret-sweep.ts";
 
 async function start(source: SettingsSource) {
 	const settings = { ...loadSettings(source), host: "127.0.0.1", port: 0 };
 	const logs: string[] = [];
-	const log = createLogger("debug", { write: (line: string) => void logs.push(line) });
+	const log = createLogger(settings.logLevel, { write: (line: string) => void logs.push(line) });
 	const deps = buildDeps(settings, log);
 	const app = createApp(deps);
 	app.listen({ hostname: "127.0.0.1", port: 0 });
 	const url = `http://127.0.0.1:${app.server?.port}`;
+	watchResponses(url);
 	return {
 		url,
 		logs,
@@ -20,13 +22,20 @@ async function start(source: SettingsSource) {
 		logLines: () => logs.map((l) => JSON.parse(l) as Record<string, unknown>),
 		post: (path: string, body: unknown, init: RequestInit = {}) =>
 			fetch(url + path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), ...init }),
-		stop: () => app.stop(true),
+		stop: () => {
+			recordLogs(logs);
+			return app.stop(true);
+		},
 	};
 }
 
+/** In a secret sweep every proxy holds the recognisable key unless the test chose its own. */
+const sweepKey = (env: Record<string, string>) =>
+	SWEEP_DIR && !env.OPENAI_API_KEY ? { OPENAI_API_KEY: SWEEP_UPSTREAM_KEY } : {};
+
 /** The env-only setup: one upstream from OPENAI_BASE_URL. */
 export function startProxy(upstreamUrl: string, env: Record<string, string> = {}) {
-	return start({ env: { OPENAI_BASE_URL: upstreamUrl, ...env } });
+	return start({ env: { OPENAI_BASE_URL: upstreamUrl, ...sweepKey(env), ...env } });
 }
 
 /** A setup from a configuration file's text. */
