@@ -1,7 +1,7 @@
 /** What every scenario gets: where the arms listen, how to steer the mock, and how to watch CPU on both cores. */
 import type { Arm, Origins } from "./client.ts";
 import type { Params } from "./params.ts";
-import { cpuMs, hasTaskset } from "./procs.ts";
+import { canPin, cpuMs } from "./procs.ts";
 import type { Report } from "./report.ts";
 
 export type MockConfig = { tokens: number; intervalMs: number; ttftMs: number };
@@ -52,8 +52,8 @@ export async function watchCpu(ctx: BenchContext, arm: Arm) {
 /** A note when the load side ran out of CPU during a window: its figures then bound the rig, not the arm. */
 export function rigNote(scenario: string, arm: Arm, cpu: CpuWindow): string | undefined {
 	const core1 = cpu.clientPct + cpu.mockPct;
-	const where = hasTaskset ? `core 1 (client ${cpu.clientPct.toFixed(0)} % + mock ${cpu.mockPct.toFixed(0)} %)` : "";
-	if (hasTaskset && core1 >= 90) return `${scenario} [${arm}]: load side saturated: ${where} = ${core1.toFixed(0)} %`;
+	const where = canPin() ? `core 1 (client ${cpu.clientPct.toFixed(0)} % + mock ${cpu.mockPct.toFixed(0)} %)` : "";
+	if (canPin() && core1 >= 90) return `${scenario} [${arm}]: load side saturated: ${where} = ${core1.toFixed(0)} %`;
 	if (cpu.clientPct >= 90) return `${scenario} [${arm}]: client bottleneck: ${cpu.clientPct.toFixed(0)} % of a core`;
 	return undefined;
 }

@@ -4,7 +4,8 @@
  */
 import type { Subprocess } from "bun";
 
-export const MAX_HTTP_REQUESTS = "65536";
+// Bun accepts 1..65535 here.
+export const MAX_HTTP_REQUESTS = "65535";
 
 export type Child = { name: string; proc: Subprocess; port: number; origin: string };
 
@@ -38,10 +39,19 @@ export async function rssKb(pid: number | "self"): Promise<number> {
 
 export const hasTaskset = Bun.spawnSync(["sh", "-c", "command -v taskset"]).exitCode === 0;
 
+/**
+ * CPUs of the machine as the unpinned outer runner saw them: once pinned, `navigator.hardwareConcurrency` reports the
+ * affinity mask (1), not the machine.
+ */
+export const machineCpus = Number(process.env.BENCH_NPROC) || navigator.hardwareConcurrency;
+
 /** The command prefixed with `taskset -c <cpu>` when taskset exists and the machine has that CPU. */
 export function pinned(cpu: number, cmd: string[]): string[] {
-	return hasTaskset && navigator.hardwareConcurrency > cpu ? ["taskset", "-c", String(cpu), ...cmd] : cmd;
+	return canPin() ? ["taskset", "-c", String(cpu), ...cmd] : cmd;
 }
+
+/** Pinning needs taskset and two CPUs; on one CPU everything shares it anyway. */
+export const canPin = () => hasTaskset && machineCpus >= 2;
 
 /** A port nobody listens on right now (there is a small race until the child binds it; loopback only). */
 export function freePort(): number {

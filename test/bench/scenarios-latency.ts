@@ -5,7 +5,7 @@
 import { ARMS, type Arm, oneShot, streamOnce, targetFor } from "./client.ts";
 import { type BenchContext, configureMock, rotation } from "./context.ts";
 import type { Row } from "./report.ts";
-import { max, median, ms, percentile, ratio } from "./stats.ts";
+import { max, median, ms, percentile, ratio, signedMs } from "./stats.ts";
 
 type PerArm<T> = Record<Arm, T>;
 const perArm = <T>(make: () => T): PerArm<T> => ({ direct: make(), passthrough: make(), proxy: make() });
@@ -22,9 +22,9 @@ function latencyRow(
 	return {
 		scenario,
 		direct: ms(median(rounds.direct)),
-		passthrough: `${ms(median(rounds.passthrough))} (+${ms(addedPass)})`,
+		passthrough: `${ms(median(rounds.passthrough))} (${signedMs(addedPass)})`,
 		proxy: ms(median(rounds.proxy)),
-		added: `+${ms(addedProxy)}`,
+		added: signedMs(addedProxy),
 		ratio: ratio(addedProxy / addedPass),
 		target: target.label,
 		...(target.limit !== undefined && { met: addedProxy <= target.limit }),
@@ -135,7 +135,7 @@ export async function perChunk(ctx: BenchContext): Promise<void> {
 			direct: `${ms(pick(added.direct))} (jitter)`,
 			passthrough: ms(pass),
 			proxy: ms(proxy),
-			added: `+${ms(proxy)}`,
+			added: signedMs(proxy),
 			ratio: ratio(proxy / pass),
 			target: limit === undefined ? "(info)" : `≤ ${limit} ms`,
 			...(limit !== undefined && { met: proxy <= limit }),

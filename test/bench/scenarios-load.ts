@@ -3,19 +3,9 @@
  * RSS per open stream of each hop), and a flood of client aborts (upstream streams must close, memory must return).
  */
 import { ARMS, type Arm, closedLoop, type StreamResult, streamOnce, targetFor } from "./client.ts";
-import {
-	type BenchContext,
-	configureMock,
-	hopPid,
-	mockStats,
-	pool,
-	rigNote,
-	rotation,
-	watchCpu,
-} from "./context.ts";
+import { type BenchContext, configureMock, hopPid, mockStats, pool, rigNote, rotation, watchCpu } from "./context.ts";
 import { cpuMs, rssKb } from "./procs.ts";
-import type { Row } from "./report.ts";
-import { max, median, ms, num, percentile, ratio } from "./stats.ts";
+import { max, median, ms, num, percentile, ratio, signedMs } from "./stats.ts";
 
 const HOPS = ["passthrough", "proxy"] as const;
 const mb = (kb: number) => num(kb / 1024, " MB", 1);
@@ -74,17 +64,16 @@ export async function throughput(ctx: BenchContext): Promise<void> {
 	if (errors > 0) ctx.report.notes.push(`throughput: ${errors} failed requests`);
 }
 
-type StreamsOutcome = {
+type Midway = { openMid: number; rssMidKb: number };
+type StreamsOutcome = Midway & {
 	results: StreamResult[];
 	peakOpen: number;
-	openMid: number;
 	rssBeforeKb: number;
-	rssMidKb: number;
 	cpuMs: number;
 	tokens: number;
 };
 
-async function streamsFor(ctx: BenchContext, arm: Arm, tokens: number): Promise<StreamsOutcome> {
+async function streamsFor(ctx: BenchContext, arm: Arm, tokens: number): Promise<Omit<StreamsOutcome, keyof Midway>> {
 	const { params } = ctx;
 	const pid = hopPid(ctx, arm);
 	await mockStats(ctx, true);
@@ -93,12 +82,12 @@ async function streamsFor(ctx: BenchContext, arm: Arm, tokens: number): Promise<
 	const stop = await watchCpu(ctx, arm);
 	const target = targetFor(arm, ctx.origins, true);
 	const timeoutMs = params.streamSeconds * 1000 + params.rampMs + 30_000;
-	const results = await Promise.all([
-		...Array.from({ length: params.streams }, async (_, i) => {
+	const results = await Promise.all(
+		Array.from({ length: params.streams }, async (_, i) => {
 			await Bun.sleep((i * params.rampMs) / params.streams);
 			return streamOnce(target, { expectTokens: tokens, timeoutMs });
 		}),
-	]).then(async (all) => all);
+	);
 	const cpu = await stop();
 	const cpuAfter = pid ? await cpuMs(pid) : 0;
 	const stats = await mockStats(ctx);
@@ -107,25 +96,19 @@ async function streamsFor(ctx: BenchContext, arm: Arm, tokens: number): Promise<
 	return {
 		results,
 		peakOpen: stats.peakOpen,
-		openMid: midpoint.open,
 		rssBeforeKb,
-		rssMidKb: midpoint.rssKb,
 		cpuMs: cpuAfter - cpuBefore,
 		tokens: results.reduce((sum, r) => sum + r.tokens, 0),
 	};
 }
 
-const midpoint = { open: 0, rssKb: Number.NaN };
-
 /** Samples open streams at the mock and the hop's RSS once every stream has started and none should have ended. */
-async function sampleMidway(ctx: BenchContext, arm: Arm): Promise<void> {
+async function sampleMidway(ctx: BenchContext, arm: Arm): Promise<Midway> {
 	const { params } = ctx;
 	const pid = hopPid(ctx, arm);
-	midpoint.open = 0;
-	midpoint.rssKb = Number.NaN;
 	await Bun.sleep(params.rampMs + (params.streamSeconds * 1000) / 2);
-	midpoint.open = (await mockStats(ctx)).open;
-	if (pid) midpoint.rssKb = await rssKb(pid);
+	const openMid = (await mockStats(ctx)).open;
+	return { openMid, rssMidKb: pid ? await rssKb(pid) : Number.NaN };
 }
 
 export async function concurrentStreams(ctx: BenchContext, idleRssKb: Record<"passthrough" | "proxy", number>) {
@@ -135,8 +118,8 @@ export async function concurrentStreams(ctx: BenchContext, idleRssKb: Record<"pa
 	const outcomes = {} as Record<Arm, StreamsOutcome>;
 	// Not interleaved: each arm holds its streams for the whole window, one arm at a time.
 	for (const arm of ARMS) {
-		const [outcome] = await Promise.all([streamsFor(ctx, arm, tokens), sampleMidway(ctx, arm)]);
-		outcomes[arm] = outcome;
+		const [outcome, mid] = await Promise.all([streamsFor(ctx, arm, tokens), sampleMidway(ctx, arm)]);
+		outcomes[arm] = { ...outcome, ...mid };
 	}
 	const n = params.streams;
 	const label = `${n} streams × ${params.tokensPerSecond} tok/s × ${params.streamSeconds} s`;
@@ -170,7 +153,7 @@ export async function concurrentStreams(ctx: BenchContext, idleRssKb: Record<"pa
 			direct: ms(gap("direct")),
 			passthrough: ms(gap("passthrough")),
 			proxy: ms(gap("proxy")),
-			added: `+${ms(gap("proxy") - gap("direct"))}`,
+			added: signedMs(gap("proxy") - gap("direct")),
 			ratio: ratio((gap("proxy") - gap("direct")) / (gap("passthrough") - gap("direct"))),
 			target: "≤ 1000 ms (stall)",
 			met: gap("proxy") <= 1000,

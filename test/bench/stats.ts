@@ -23,6 +23,11 @@ export function ms(value: number): string {
 	return `${value.toFixed(abs < 1 ? 3 : abs < 100 ? 2 : 0)} ms`;
 }
 
+/** A difference: always signed, so that "+" and "−" read at a glance. */
+export function signedMs(value: number): string {
+	return Number.isFinite(value) && value >= 0 ? `+${ms(value)}` : ms(value);
+}
+
 export function num(value: number, unit = "", digits = 0): string {
 	if (!Number.isFinite(value)) return "n/a";
 	return `${value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit}`;

@@ -23,7 +23,7 @@ export function watchResponses(origin: string) {
 	(globalThis as { __sweepOrigins?: Set<string> }).__sweepOrigins = watching;
 	watching.add(origin);
 	if ((original as { __sweep?: boolean }).__sweep) return;
-	const wrapped = async (input: RequestInfo | URL, init?: RequestInit) => {
+	const wrapped = async (input: string | URL | Request, init?: RequestInit) => {
 		const response = await original(input, init);
 		const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
 		if ([...watching].some((o) => url.startsWith(o))) {
