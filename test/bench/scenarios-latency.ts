@@ -5,7 +5,7 @@
 import { ARMS, type Arm, oneShot, streamOnce, targetFor } from "./client.ts";
 import { type BenchContext, configureMock, rotation } from "./context.ts";
 import type { Row } from "./report.ts";
-import { max, median, ms, percentile, ratio, signedMs } from "./stats.ts";
+import { addedRatio, max, median, ms, percentile, signedMs } from "./stats.ts";
 
 type PerArm<T> = Record<Arm, T>;
 const perArm = <T>(make: () => T): PerArm<T> => ({ direct: make(), passthrough: make(), proxy: make() });
@@ -25,7 +25,7 @@ function latencyRow(
 		passthrough: `${ms(median(rounds.passthrough))} (${signedMs(addedPass)})`,
 		proxy: ms(median(rounds.proxy)),
 		added: signedMs(addedProxy),
-		ratio: ratio(addedProxy / addedPass),
+		ratio: addedRatio(addedProxy, addedPass),
 		target: target.label,
 		...(target.limit !== undefined && { met: addedProxy <= target.limit }),
 		addedMs: addedProxy,
@@ -136,7 +136,7 @@ export async function perChunk(ctx: BenchContext): Promise<void> {
 			passthrough: ms(pass),
 			proxy: ms(proxy),
 			added: signedMs(proxy),
-			ratio: ratio(proxy / pass),
+			ratio: addedRatio(proxy, pass),
 			target: limit === undefined ? "(info)" : `≤ ${limit} ms`,
 			...(limit !== undefined && { met: proxy <= limit }),
 		};

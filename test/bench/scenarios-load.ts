@@ -5,7 +5,7 @@
 import { ARMS, type Arm, closedLoop, type StreamResult, streamOnce, targetFor } from "./client.ts";
 import { type BenchContext, configureMock, hopPid, mockStats, pool, rigNote, rotation, watchCpu } from "./context.ts";
 import { cpuMs, rssKb } from "./procs.ts";
-import { max, median, ms, num, percentile, ratio, signedMs } from "./stats.ts";
+import { addedRatio, max, median, ms, num, percentile, ratio, signedMs } from "./stats.ts";
 
 const HOPS = ["passthrough", "proxy"] as const;
 const mb = (kb: number) => num(kb / 1024, " MB", 1);
@@ -154,7 +154,7 @@ export async function concurrentStreams(ctx: BenchContext, idleRssKb: Record<"pa
 			passthrough: ms(gap("passthrough")),
 			proxy: ms(gap("proxy")),
 			added: signedMs(gap("proxy") - gap("direct")),
-			ratio: ratio((gap("proxy") - gap("direct")) / (gap("passthrough") - gap("direct"))),
+			ratio: addedRatio(gap("proxy") - gap("direct"), gap("passthrough") - gap("direct")),
 			target: "≤ 1000 ms (stall)",
 			met: gap("proxy") <= 1000,
 		},

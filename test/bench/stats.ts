@@ -33,6 +33,9 @@ export function num(value: number, unit = "", digits = 0): string {
 	return `${value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit}`;
 }
 
+/** proxy ÷ pass-through of two added amounts: meaningless unless the pass-through added something. */
+export const addedRatio = (proxy: number, pass: number) => ratio(pass > 0 ? proxy / pass : Number.NaN);
+
 export function ratio(value: number): string {
 	return Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a";
 }
