@@ -12,12 +12,20 @@ export function callTimers(scope: CallScope, timeouts: Timeouts) {
 	const controller = new AbortController();
 	let expired: string | undefined;
 	let timer: ReturnType<typeof setTimeout> | undefined;
+	// In the idle phase a chunk only records its time: re-arming a timer per chunk costs more than the chunk.
+	let lastChunk = 0;
+	const expire = (message: string) => {
+		expired = message;
+		controller.abort();
+	};
 	const arm = (ms: number, message: string) => {
 		clearTimeout(timer);
-		timer = setTimeout(() => {
-			expired = message;
-			controller.abort();
-		}, ms);
+		timer = setTimeout(() => expire(message), ms);
+	};
+	const checkIdle = () => {
+		const quiet = performance.now() - lastChunk;
+		if (quiet >= timeouts.idle_ms) expire(`upstream went quiet for ${timeouts.idle_ms} ms`);
+		else timer = setTimeout(checkIdle, timeouts.idle_ms - quiet);
 	};
 	const clientLeft = () => controller.abort();
 	scope.signal.addEventListener("abort", clientLeft, { once: true });
@@ -26,7 +34,13 @@ export function callTimers(scope: CallScope, timeouts: Timeouts) {
 		/** Aborts the upstream call when a timer fires or the client goes away. */
 		signal: controller.signal,
 		headersArrived: () => arm(timeouts.first_byte_ms, `upstream sent nothing within ${timeouts.first_byte_ms} ms`),
-		chunkArrived: () => arm(timeouts.idle_ms, `upstream went quiet for ${timeouts.idle_ms} ms`),
+		chunkArrived: () => {
+			if (lastChunk === 0) {
+				clearTimeout(timer);
+				timer = setTimeout(checkIdle, timeouts.idle_ms);
+			}
+			lastChunk = performance.now();
+		},
 		/** The message of the timer that fired, if one did. */
 		expired: () => expired,
 		dispose() {
