@@ -23,8 +23,8 @@ export type NdjsonOptions<T> = {
 	onEnd(outcome: StreamOutcome<T>): void;
 };
 
-const encoder = new TextEncoder();
-const line = (value: unknown) => encoder.encode(`${JSON.stringify(value)}\n`);
+// Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per line.
+const line = (value: unknown) => `${JSON.stringify(value)}\n`;
 
 export async function ndjsonResponse<T>(source: AsyncIterator<T>, options: NdjsonOptions<T>): Promise<Response> {
 	// Errors here propagate to the caller: nothing has been sent yet.
@@ -38,7 +38,7 @@ export async function ndjsonResponse<T>(source: AsyncIterator<T>, options: Ndjso
 		return true;
 	};
 
-	const body = new ReadableStream<Uint8Array>({
+	const body = new ReadableStream<string>({
 		start(controller) {
 			if (first.done) {
 				controller.close();

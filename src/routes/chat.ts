@@ -9,10 +9,10 @@ import { chatToOpenAI, fillInMiddleToOpenAI, generateToOpenAI } from "../transla
 import { collectChat, collectGenerate } from "../translate/collect.ts";
 import type { Target } from "../translate/dialect.ts";
 import { chatLoadReply, generateLoadReply } from "../translate/load-reply.ts";
-import { chatStream, generateStream } from "../translate/ollama-stream.ts";
+import { chatLines, generateLines, translateChunks } from "../translate/ollama-stream.ts";
 import { usesMaxCompletionTokens } from "../translate/options.ts";
 import { applyParamOverrides } from "../translate/param-overrides.ts";
-import { chatPiece, completionPiece, piecesOf } from "../translate/upstream-events.ts";
+import { chatPiece, completionPiece } from "../translate/upstream-events.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
 import { answer, passThrough } from "./inference.ts";
@@ -46,11 +46,10 @@ export function chatRoutes(deps: AppDeps) {
 					path: "/api/chat",
 					stream: body.stream ?? true,
 					hideThinking: body.think === false,
-					send: async (route, target, scope) => {
+					open: async (route, target, scope, ctx) => {
 						const params = applyParamOverrides(chatToOpenAI(body, target), route.params, chatTokenKey(target));
-						return piecesOf(await route.upstream.chat(params, scope), chatPiece);
+						return translateChunks(await route.upstream.chat(params, scope), chatPiece, chatLines(ctx));
 					},
-					translate: chatStream,
 					collect: collectChat,
 				});
 			},
@@ -83,15 +82,14 @@ export function chatRoutes(deps: AppDeps) {
 					path: "/api/generate",
 					stream: body.stream ?? true,
 					hideThinking: body.think === false,
-					send: async (route, target, scope) => {
+					open: async (route, target, scope, ctx) => {
 						if (body.suffix) {
 							const params = applyParamOverrides(fillInMiddleToOpenAI(body, target), route.params, "max_tokens");
-							return piecesOf(await route.upstream.complete(params, scope), completionPiece);
+							return translateChunks(await route.upstream.complete(params, scope), completionPiece, generateLines(ctx));
 						}
 						const params = applyParamOverrides(generateToOpenAI(body, target), route.params, chatTokenKey(target));
-						return piecesOf(await route.upstream.chat(params, scope), chatPiece);
+						return translateChunks(await route.upstream.chat(params, scope), chatPiece, generateLines(ctx));
 					},
-					translate: generateStream,
 					collect: collectGenerate,
 				});
 			},

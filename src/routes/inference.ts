@@ -11,7 +11,6 @@ import { type Route, routeTarget } from "../routing/model-registry.ts";
 import type { Metrics } from "../schemas/ollama-responses.ts";
 import type { Target } from "../translate/dialect.ts";
 import type { StreamContext } from "../translate/ollama-stream.ts";
-import type { Piece } from "../translate/upstream-events.ts";
 import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, relayNative, routeFor } from "./dispatch.ts";
@@ -29,9 +28,11 @@ export type InferenceCall<T extends Answer> = {
 	stream: boolean;
 	/** `think: false`: no reasoning reaches the client. */
 	hideThinking: boolean;
-	/** Builds and sends the upstream request for the resolved route; may reject bad input with a 400 first. */
-	send(route: Route, target: Target, scope: CallScope): Promise<AsyncIterable<Piece>>;
-	translate(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<T>;
+	/**
+	 * Builds and sends the upstream request for the resolved route (it may reject bad input with a 400 first) and
+	 * returns the translated lines, once the upstream has sent its first chunk.
+	 */
+	open(route: Route, target: Target, scope: CallScope, ctx: StreamContext): Promise<AsyncGenerator<T>>;
 	collect(lines: AsyncIterable<T>): Promise<T | undefined>;
 };
 
@@ -74,16 +75,20 @@ export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCal
 	const requestStart = deps.clock.nowNs();
 	const route = await routeFor(deps, call.request, call.model, () => modelNotFound(call.model));
 	if (route.upstream.native) return passThrough(deps, call.request, route, call.path, call.body, call.model);
-	const upstreamStart = deps.clock.nowNs();
-	const pieces = await dispatch(
+	const ctx = {
+		model: call.model,
+		clock: deps.clock,
+		requestStart,
+		upstreamStart: deps.clock.nowNs(),
+		hideThinking: call.hideThinking,
+	};
+	const lines = await dispatch(
 		deps,
 		call.request,
 		route,
-		(current, scope) => call.send(current, routeTarget(current), scope),
+		(current, scope) => call.open(current, routeTarget(current), scope, ctx),
 		call.model,
 	);
-	const ctx = { model: call.model, clock: deps.clock, requestStart, upstreamStart, hideThinking: call.hideThinking };
-	const lines = call.translate(pieces, ctx);
 	const record = deps.requests.recordOf(call.request);
 	if (!call.stream) {
 		const whole = await call.collect(lines);

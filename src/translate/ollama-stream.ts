@@ -1,14 +1,15 @@
 /**
- * Upstream events → the NDJSON objects of `/api/chat` and `/api/generate`. Keys are written in Ollama's order;
+ * Upstream pieces → the NDJSON objects of `/api/chat` and `/api/generate`. Keys are written in Ollama's order;
  * `message.role` and `message.content` (or `response`) are on every object, `thinking` and `logprobs` only when
  * there are some, and the six metrics only on the final `done: true` object, since LangChain sums counts over
- * every chunk.
+ * every chunk. The work is synchronous per piece (`chatLines`, `generateLines`): the streaming hot path drives it
+ * from one loop; `chatStream` and `generateStream` are the same as async generators.
  */
-import type { ChatResponse, GenerateResponse } from "../schemas/ollama-responses.ts";
+import type { ChatResponse, GenerateResponse, Metrics } from "../schemas/ollama-responses.ts";
 import type { Clock } from "./clock.ts";
 import { metricsFrom } from "./metrics.ts";
 import { rfc3339 } from "./timestamps.ts";
-import { type Piece, upstreamEvents } from "./upstream-events.ts";
+import { eventTranslator, type Piece, type UpstreamEvent } from "./upstream-events.ts";
 
 export type StreamContext = {
 	/** The model name exactly as the client spelled it: Ollama echoes it back. */
@@ -21,76 +22,107 @@ export type StreamContext = {
 	hideThinking: boolean;
 };
 
-async function* timedEvents(pieces: AsyncIterable<Piece>, ctx: StreamContext) {
+/** Turns pieces into output lines, synchronously: `push` per piece, `finish` once at the end (it may throw). */
+export type LineTranslator<T> = { push(piece: Piece): T[]; finish(): T[] };
+
+type Delta = Extract<UpstreamEvent, { type: "delta" }>;
+type Done = Extract<UpstreamEvent, { type: "done" }>;
+
+const NONE: never[] = [];
+
+/** The shared part: events, the first-token time, and the metrics of the final object. */
+function timedLines<T>(ctx: StreamContext, deltaLine: (e: Delta) => T, doneLines: (e: Done, m: Metrics) => T[]) {
+	const events = eventTranslator({ hideThinking: ctx.hideThinking });
 	let firstToken: number | undefined;
-	for await (const event of upstreamEvents(pieces, { hideThinking: ctx.hideThinking })) {
-		if (event.type === "delta") {
-			firstToken ??= ctx.clock.nowNs();
-			yield event;
-		} else {
-			const end = ctx.clock.nowNs();
-			const timings = {
-				requestStart: ctx.requestStart,
-				upstreamStart: ctx.upstreamStart,
-				firstToken: firstToken ?? end,
-				end,
-			};
-			yield { ...event, metrics: metricsFrom(timings, event.usage) };
-		}
-	}
+	const onDelta = (event: Delta) => {
+		firstToken ??= ctx.clock.nowNs();
+		return deltaLine(event);
+	};
+	return {
+		push(piece: Piece): T[] {
+			const event = events.push(piece);
+			return event?.type === "delta" ? [onDelta(event)] : NONE;
+		},
+		finish(): T[] {
+			return events.finish().flatMap((event) => {
+				if (event.type === "delta") return [onDelta(event)];
+				const end = ctx.clock.nowNs();
+				const timings = {
+					requestStart: ctx.requestStart,
+					upstreamStart: ctx.upstreamStart,
+					firstToken: firstToken ?? end,
+					end,
+				};
+				return doneLines(event, metricsFrom(timings, event.usage));
+			});
+		},
+	} satisfies LineTranslator<T>;
 }
 
-export async function* chatStream(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<ChatResponse> {
+export function chatLines(ctx: StreamContext): LineTranslator<ChatResponse> {
 	const head = () => ({ model: ctx.model, created_at: rfc3339(ctx.clock.wallTime()) });
-	for await (const event of timedEvents(pieces, ctx)) {
-		if (event.type === "delta") {
+	return timedLines<ChatResponse>(
+		ctx,
+		(event) => {
 			const message: ChatResponse["message"] = { role: "assistant", content: event.content };
 			if (event.thinking) message.thinking = event.thinking;
-			yield { ...head(), message, done: false, ...(event.logprobs.length > 0 && { logprobs: event.logprobs }) };
-			continue;
-		}
-		// Tool calls go out whole, in their own chunk before the final one, as Ollama's template path sends them.
-		if (event.toolCalls.length > 0) {
-			yield {
+			return { ...head(), message, done: false, ...(event.logprobs.length > 0 && { logprobs: event.logprobs }) };
+		},
+		(event, metrics) => {
+			// Tool calls go out whole, in their own chunk before the final one, as Ollama's template path sends them.
+			const calls: ChatResponse[] =
+				event.toolCalls.length > 0
+					? [{ ...head(), message: { role: "assistant", content: "", tool_calls: event.toolCalls }, done: false }]
+					: NONE;
+			const final: ChatResponse = {
 				...head(),
-				message: { role: "assistant", content: "", tool_calls: event.toolCalls },
-				done: false,
+				message: { role: "assistant", content: "" },
+				done: true,
+				done_reason: event.doneReason,
+				...metrics,
 			};
-		}
-		yield {
-			...head(),
-			message: { role: "assistant", content: "" },
-			done: true,
-			done_reason: event.doneReason,
-			...event.metrics,
-		};
-	}
+			return [...calls, final];
+		},
+	);
 }
 
-export async function* generateStream(
-	pieces: AsyncIterable<Piece>,
-	ctx: StreamContext,
-): AsyncGenerator<GenerateResponse> {
+export function generateLines(ctx: StreamContext): LineTranslator<GenerateResponse> {
 	const head = () => ({ model: ctx.model, created_at: rfc3339(ctx.clock.wallTime()) });
-	for await (const event of timedEvents(pieces, ctx)) {
-		if (event.type === "delta") {
-			yield {
-				...head(),
-				response: event.content,
-				...(event.thinking && { thinking: event.thinking }),
-				done: false,
-				...(event.logprobs.length > 0 && { logprobs: event.logprobs }),
-			};
-			continue;
-		}
-		// A proxy has no token ids to give back; an empty `context` keeps clients that require the array working.
-		yield {
+	return timedLines<GenerateResponse>(
+		ctx,
+		(event) => ({
 			...head(),
-			response: "",
-			done: true,
-			done_reason: event.doneReason,
-			context: [],
-			...event.metrics,
-		};
+			response: event.content,
+			...(event.thinking && { thinking: event.thinking }),
+			done: false,
+			...(event.logprobs.length > 0 && { logprobs: event.logprobs }),
+		}),
+		// A proxy has no token ids to give back; an empty `context` keeps clients that require the array working.
+		(event, metrics) => [
+			{ ...head(), response: "", done: true, done_reason: event.doneReason, context: [], ...metrics },
+		],
+	);
+}
+
+/** Drives a line translator over upstream chunks: the one loop of the streaming hot path. */
+export async function* translateChunks<C, T>(
+	chunks: AsyncIterable<C>,
+	toPiece: (chunk: C) => Piece,
+	lines: LineTranslator<T>,
+): AsyncGenerator<T> {
+	for await (const chunk of chunks) {
+		const out = lines.push(toPiece(chunk));
+		for (const line of out) yield line;
 	}
+	yield* lines.finish();
+}
+
+const asPiece = (piece: Piece) => piece;
+
+export function chatStream(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<ChatResponse> {
+	return translateChunks(pieces, asPiece, chatLines(ctx));
+}
+
+export function generateStream(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<GenerateResponse> {
+	return translateChunks(pieces, asPiece, generateLines(ctx));
 }

@@ -75,11 +75,6 @@ export function completionPiece(chunk: Completion): Piece {
 	};
 }
 
-/** Reduces a stream of upstream chunks to pieces. */
-export async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {
-	for await (const chunk of chunks) yield toPiece(chunk);
-}
-
 /** Ollama reports `length` when the token limit stopped the answer, and `stop` for every other reason (tool calls included). */
 export function doneReasonFrom(finishReason: string): DoneReason {
 	return finishReason === "length" ? "length" : "stop";
@@ -126,10 +121,11 @@ export type EventOptions = {
 	hideThinking: boolean;
 };
 
-export async function* upstreamEvents(
-	pieces: AsyncIterable<Piece>,
-	options: EventOptions,
-): AsyncGenerator<UpstreamEvent> {
+/**
+ * The event logic as a synchronous state machine, one piece at a time: the streaming hot path calls it directly,
+ * without an async generator (and its promises) per layer.
+ */
+export function eventTranslator(options: EventOptions) {
 	const calls = new Map<number, PartialCall>();
 	const tags = thinkTagSplitter();
 	let finishReason: string | undefined;
@@ -140,18 +136,42 @@ export async function* upstreamEvents(
 			? { type: "delta", content, thinking: shownThinking, logprobs }
 			: undefined;
 	};
+	return {
+		/** The delta this piece makes, if it makes one. */
+		push(piece: Piece): UpstreamEvent | undefined {
+			if (piece.usage) usage = piece.usage;
+			if (piece.toolCalls.length > 0) accumulate(calls, piece.toolCalls);
+			const split = tags.push(piece.content);
+			if (piece.finishReason) finishReason = piece.finishReason;
+			return delta(split.content, piece.reasoning + split.thinking, piece.logprobs);
+		},
+		/** What the end of the stream adds: text a think tag held back, then `done`; throws when the answer was cut. */
+		finish(): UpstreamEvent[] {
+			const rest = tags.flush();
+			const last = delta(rest.content, rest.thinking, []);
+			// A stream that ends without a finish reason was cut short: never report it as a complete answer.
+			if (finishReason === undefined) {
+				throw new ProxyError(502, "upstream stream ended before the answer was complete");
+			}
+			const done: UpstreamEvent = {
+				type: "done",
+				doneReason: doneReasonFrom(finishReason),
+				toolCalls: finishToolCalls(calls),
+				usage,
+			};
+			return last ? [last, done] : [done];
+		},
+	};
+}
+
+export async function* upstreamEvents(
+	pieces: AsyncIterable<Piece>,
+	options: EventOptions,
+): AsyncGenerator<UpstreamEvent> {
+	const translator = eventTranslator(options);
 	for await (const piece of pieces) {
-		if (piece.usage) usage = piece.usage;
-		accumulate(calls, piece.toolCalls);
-		const split = tags.push(piece.content);
-		const event = delta(split.content, piece.reasoning + split.thinking, piece.logprobs);
+		const event = translator.push(piece);
 		if (event) yield event;
-		if (piece.finishReason) finishReason = piece.finishReason;
 	}
-	const rest = tags.flush();
-	const last = delta(rest.content, rest.thinking, []);
-	if (last) yield last;
-	// A stream that ends without a finish reason was cut short: never report it as a complete answer.
-	if (finishReason === undefined) throw new ProxyError(502, "upstream stream ended before the answer was complete");
-	yield { type: "done", doneReason: doneReasonFrom(finishReason), toolCalls: finishToolCalls(calls), usage };
+	yield* translator.finish();
 }

@@ -3,7 +3,12 @@ import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { ProxyError } from "../../src/errors.ts";
 import type { Clock } from "../../src/translate/clock.ts";
 import { chatStream, generateStream, type StreamContext } from "../../src/translate/ollama-stream.ts";
-import { chatPiece, type Piece, piecesOf } from "../../src/translate/upstream-events.ts";
+import { chatPiece, type Piece } from "../../src/translate/upstream-events.ts";
+
+/** Reduces a stream of upstream chunks to pieces, as the routes' hot path does inline. */
+async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {
+	for await (const chunk of chunks) yield toPiece(chunk);
+}
 
 type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null; reasoning?: string | null };
 type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
