@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ndjsonLines, stable } from "../support/proxy.ts";
 import { startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { freePort } from "../support/wait.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 let dir: string;
@@ -15,13 +16,6 @@ let binary: string;
 let upstream: TestUpstream;
 let server: ReturnType<typeof Bun.spawn>;
 let url: string;
-
-function freePort(): number {
-	const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-	const port = probe.port as number;
-	probe.stop(true);
-	return port;
-}
 
 beforeAll(async () => {
 	const build = Bun.spawnSync(["bun", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });

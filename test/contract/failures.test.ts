@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { ndjsonLines, startProxy, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 const KEY = "sk-proxy-secret-0123456789abcdef";
 let upstream: TestUpstream;
@@ -22,12 +23,6 @@ afterAll(() => {
 beforeEach(() => upstream.reset());
 
 const hello = { model: "gpt-4o", messages: [{ role: "user", content: "tell me a secret prompt" }] };
-
-async function until(check: () => boolean, ms = 2000) {
-	const deadline = Date.now() + ms;
-	while (!check() && Date.now() < deadline) await Bun.sleep(10);
-	return check();
-}
 
 describe("upstream failures before the first byte are real statuses", () => {
 	test.each([

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 let upstream: TestUpstream;
 let proxy: TestProxy;
@@ -19,10 +20,6 @@ const metrics = async () => {
 	expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
 	return (await res.text()).split("\n");
 };
-
-async function until(check: () => Promise<boolean>) {
-	for (let i = 0; i < 200 && !(await check()); i++) await Bun.sleep(10);
-}
 
 describe("GET /metrics", () => {
 	test("requests, tokens, latency, time to first token, upstream errors and open streams", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { freePort } from "../support/wait.ts";
 
 const ENTRY = `${import.meta.dir}/../../src/index.ts`;
 let upstream: TestUpstream;
@@ -8,14 +9,6 @@ beforeAll(async () => {
 	upstream = await startTestUpstream();
 });
 afterAll(() => upstream.stop());
-
-/** A port the OS considers free right now. */
-function freePort(): number {
-	const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-	const port = probe.port as number;
-	probe.stop(true);
-	return port;
-}
 
 function start(env: Record<string, string>) {
 	return Bun.spawn(["bun", ENTRY], {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { startProxy, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 let upstream: TestUpstream;
 let proxy: TestProxy;
@@ -21,12 +22,6 @@ afterAll(() => {
 	upstream.stop();
 });
 beforeEach(() => upstream.reset());
-
-async function until(check: () => boolean, ms = 3000) {
-	const deadline = Date.now() + ms;
-	while (!check() && Date.now() < deadline) await Bun.sleep(5);
-	return check();
-}
 
 describe("a slow reader", () => {
 	test("gets every byte of a large answer, in order, while it reads in small bites with pauses", async () => {
