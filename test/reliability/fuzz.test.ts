@@ -149,5 +149,7 @@ describe("after the fuzzing", () => {
 		expect(res.status).toBe(200);
 		expect([...tally.byStatus.keys()].filter((s) => s >= 500)).toEqual([]);
 		expect(tally.requests).toBeGreaterThan(ROUTES.length * RUNS * 3);
+		const statuses = Object.fromEntries([...tally.byStatus].sort(([a], [b]) => a - b));
+		console.log(`fuzz: ${tally.requests} requests over ${ROUTES.length} routes, statuses ${JSON.stringify(statuses)}`);
 	});
 });

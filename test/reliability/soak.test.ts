@@ -112,6 +112,10 @@ test(
 			}
 		};
 		await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+		const total = [...counts.values()].reduce((a, b) => a + b, 0);
+		console.log(
+			`soak: ${total} requests in ${DURATION_MS} ms, ${failures} unexpected, ${JSON.stringify(Object.fromEntries(counts))}`,
+		);
 		expect(failures).toBe(0);
 		for (const [kind] of KINDS) expect(counts.get(kind) ?? 0).toBeGreaterThan(0);
 		expect(upstream.state.open).toBe(0);
