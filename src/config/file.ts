@@ -40,6 +40,7 @@ export const UpstreamConfig = z.strictObject({
 			"openai: any OpenAI-compatible API; azure: Azure OpenAI deployments; ollama: a real Ollama, passed through.",
 		),
 	base_url: z.url({ protocol: /^https?$/ }).describe("For azure, the resource endpoint; for ollama, its root URL."),
+	// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal `${ENV_VAR}` syntax the file accepts
 	api_key: z.string().optional().describe("Use ${ENV_VAR} to keep the key out of the file."),
 	api_version: z.string().optional().describe("Azure's api-version."),
 	headers: z.record(z.string(), z.string()).default({}).describe("Extra headers on every upstream request."),
@@ -89,6 +90,7 @@ export const ModelConfig = z.strictObject({
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 export const KeyConfig = z.strictObject({
+	// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal `${ENV_VAR}` syntax the file accepts
 	key: z.string().min(16, "inbound keys must be at least 16 characters").describe("Use ${ENV_VAR}."),
 	name: z.string().optional().describe("Shown in logs instead of the key."),
 	models: z.array(glob).default(["*"]).describe("The model names this key may use."),
