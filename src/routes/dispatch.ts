@@ -20,7 +20,8 @@ export async function routeFor(
 	const route = await deps.registry.resolve(model);
 	if (!route) throw notFound();
 	if (!record.allows(route.name)) throw new ProxyError(403, `this API key may not use model '${model}'`);
-	record.routeModel = route.name;
+	// Metrics label only names the registry listed; a passed-through name is the client's own choice.
+	record.routeModel = route.passthrough ? "passthrough" : route.name;
 	return route;
 }
 

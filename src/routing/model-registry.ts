@@ -24,6 +24,8 @@ export type Route = {
 	fallbacks: readonly string[];
 	/** A real Ollama's own `/api/tags` entry for this model. */
 	native?: Record<string, unknown>;
+	/** A name passed through unlisted, because the upstream's list is down: the client chose it. */
+	passthrough?: boolean;
 };
 
 export type UpstreamStatus = { name: string; models: number; ok: boolean; error?: string; ageMs?: number };
@@ -41,7 +43,18 @@ export function routeTarget(route: Route): Target {
 	return { id: route.facts.id, dialect: route.upstream.dialect, capabilities: route.facts.capabilities };
 }
 
-type Listing = { models?: DiscoveredModel[]; at: number; loading?: Promise<void>; error?: unknown };
+type Listing = {
+	models?: DiscoveredModel[];
+	/** When the last good list arrived. */
+	at: number;
+	/** When the last attempt failed, so that a dead upstream is asked again only after a pause. */
+	failedAt?: number;
+	loading?: Promise<void>;
+	error?: unknown;
+};
+
+// How long a failed model list is not asked for again: a dead upstream must not slow every request.
+const RETRY_FAILED_LIST_MS = 5_000;
 
 export type RegistryOptions = {
 	settings: Pick<Settings, "upstreams" | "models" | "modelsCacheTtlMs" | "defaultContextLength">;
@@ -70,10 +83,11 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			.listModels({ signal: new AbortController().signal })
 			.then(
 				(models) => {
-					Object.assign(listing, { models, at: now(), error: undefined });
+					Object.assign(listing, { models, at: now(), error: undefined, failedAt: undefined });
 				},
 				(error) => {
 					listing.error = error;
+					listing.failedAt = now();
 					// Keep serving the last good list: an upstream that is down keeps its models listed.
 					log.warn({ err: error, upstream: name }, "model list unavailable");
 				},
@@ -94,8 +108,10 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 				listing = { at: 0 };
 				listings.set(upstream.name, listing);
 			}
+			if (listing.failedAt !== undefined && now() - listing.failedAt < RETRY_FAILED_LIST_MS) continue;
 			const stale = now() - listing.at >= settings.modelsCacheTtlMs;
-			if (!listing.models) waits.push(load(upstream.name, listing));
+			// Only a list never asked for is waited on; after that, refreshes and retries run in the background.
+			if (!listing.models && listing.failedAt === undefined) waits.push(load(upstream.name, listing));
 			else if (stale) void load(upstream.name, listing);
 		}
 		await Promise.all(waits);
@@ -204,20 +220,23 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			const { byKey } = await current();
 			const found = byKey.get(lookupKey(name));
 			if (found) return found;
-			// One upstream whose list is down: pass the name through, so inference keeps working with servers
-			// whose /models is broken.
+			// One upstream whose list is down: pass the name through (within the upstream's filters), so inference
+			// keeps working with servers whose /models is broken.
 			const only = settings.upstreams.length === 1 ? settings.upstreams[0] : undefined;
-			if (only && !listings.get(only.name)?.models && listings.get(only.name)?.error) {
-				const id = name.replace(/:latest$/i, "");
-				return {
-					name,
-					facts: facts({ id }),
-					upstream: upstreams.get(only.name) as Upstream,
-					params: {},
-					fallbacks: [],
-				};
-			}
-			return undefined;
+			if (!only || listings.get(only.name)?.models || !listings.get(only.name)?.error) return undefined;
+			const tagless = name.replace(/:latest$/i, "");
+			const id = tagless.startsWith(only.prefix) ? tagless.slice(only.prefix.length) : tagless;
+			if (!globMatcher(only.include)(id) || globMatcher(only.exclude)(id)) return undefined;
+			// Not remembered anywhere (no first-seen date, no metrics label): clients choose these names.
+			const base = modelFacts({ id }, { defaultContextLength: settings.defaultContextLength, firstSeen: new Date(0) });
+			return {
+				name,
+				facts: { ...base, name },
+				upstream: upstreams.get(only.name) as Upstream,
+				params: {},
+				fallbacks: [],
+				passthrough: true,
+			};
 		},
 		status() {
 			return settings.upstreams

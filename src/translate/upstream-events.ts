@@ -28,7 +28,8 @@ export type Piece = {
 	logprobs: Logprob[];
 };
 
-type PartialCall = { id: string; name: string; arguments: string };
+/** A call being assembled; `index` is the upstream's, which orders the finished calls. */
+type PartialCall = { index: number; id: string; name: string; arguments: string };
 
 // Reasoning arrives as `reasoning_content` (DeepSeek, older vLLM), `reasoning` (OpenRouter, newer vLLM, Ollama's
 // /v1) or OpenRouter's structured `reasoning_details`, which repeats `reasoning` when both are sent.
@@ -95,21 +96,32 @@ export function parseToolArguments(name: string, text: string): Record<string, u
 	return parsed as Record<string, unknown>;
 }
 
-function accumulate(calls: Map<number, PartialCall>, deltas: readonly ToolCallDelta[]) {
+/** Partial calls in the order they started, and which one each upstream `index` currently feeds. */
+type CallSlots = { calls: Map<number, PartialCall>; slotOfIndex: Map<number, number> };
+
+function accumulate({ calls, slotOfIndex }: CallSlots, deltas: readonly ToolCallDelta[]) {
 	for (const call of deltas) {
-		const partial = calls.get(call.index) ?? { id: "", name: "", arguments: "" };
+		// Gemini's endpoint sends parallel calls without an index, or all at index 0: a new id starts a new call.
+		const index = typeof call.index === "number" ? call.index : -1;
+		let slot = slotOfIndex.get(index);
+		const current = slot === undefined ? undefined : calls.get(slot);
+		if (slot === undefined || (call.id && current?.id && current.id !== call.id)) {
+			slot = calls.size;
+			slotOfIndex.set(index, slot);
+		}
+		const partial = calls.get(slot) ?? { index, id: "", name: "", arguments: "" };
 		// The id comes once; some servers repeat the whole name on every delta instead of sending it once.
 		partial.id ||= call.id ?? "";
 		const name = call.function?.name ?? "";
 		partial.name = partial.name === name ? name : partial.name + name;
 		partial.arguments += call.function?.arguments ?? "";
-		calls.set(call.index, partial);
+		calls.set(slot, partial);
 	}
 }
 
 function finishToolCalls(calls: Map<number, PartialCall>): OutputToolCall[] {
 	return [...calls.entries()]
-		.sort(([a], [b]) => a - b)
+		.sort(([slotA, a], [slotB, b]) => a.index - b.index || slotA - slotB)
 		.map(([, call], index) => ({
 			id: call.id || `call_${index}`,
 			function: { index, name: call.name, arguments: parseToolArguments(call.name, call.arguments) },
@@ -126,7 +138,7 @@ export type EventOptions = {
  * without an async generator (and its promises) per layer.
  */
 export function eventTranslator(options: EventOptions) {
-	const calls = new Map<number, PartialCall>();
+	const slots: CallSlots = { calls: new Map(), slotOfIndex: new Map() };
 	const tags = thinkTagSplitter();
 	let finishReason: string | undefined;
 	let usage: TokenUsage = { promptTokens: 0, completionTokens: 0 };
@@ -140,7 +152,7 @@ export function eventTranslator(options: EventOptions) {
 		/** The delta this piece makes, if it makes one. */
 		push(piece: Piece): UpstreamEvent | undefined {
 			if (piece.usage) usage = piece.usage;
-			if (piece.toolCalls.length > 0) accumulate(calls, piece.toolCalls);
+			if (piece.toolCalls.length > 0) accumulate(slots, piece.toolCalls);
 			const split = tags.push(piece.content);
 			if (piece.finishReason) finishReason = piece.finishReason;
 			return delta(split.content, piece.reasoning + split.thinking, piece.logprobs);
@@ -156,7 +168,7 @@ export function eventTranslator(options: EventOptions) {
 			const done: UpstreamEvent = {
 				type: "done",
 				doneReason: doneReasonFrom(finishReason),
-				toolCalls: finishToolCalls(calls),
+				toolCalls: finishToolCalls(slots.calls),
 				usage,
 			};
 			return last ? [last, done] : [done];

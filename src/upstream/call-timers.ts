@@ -8,7 +8,11 @@ import type { CallScope } from "./upstream.ts";
 
 export type CallTimers = ReturnType<typeof callTimers>;
 
-export function callTimers(scope: CallScope, timeouts: Timeouts) {
+/**
+ * `wholeAnswer`: the call answers in one piece (a model list, embeddings, a non-streamed relay), so its headers come
+ * only once the answer is ready; the connect and first-byte limits then bound it together.
+ */
+export function callTimers(scope: CallScope, timeouts: Timeouts, wholeAnswer = false) {
 	const controller = new AbortController();
 	let expired: string | undefined;
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -29,7 +33,8 @@ export function callTimers(scope: CallScope, timeouts: Timeouts) {
 	};
 	const clientLeft = () => controller.abort();
 	scope.signal.addEventListener("abort", clientLeft, { once: true });
-	arm(timeouts.connect_ms, `upstream did not answer within ${timeouts.connect_ms} ms`);
+	const firstLimit = wholeAnswer ? timeouts.connect_ms + timeouts.first_byte_ms : timeouts.connect_ms;
+	arm(firstLimit, `upstream did not answer within ${firstLimit} ms`);
 	return {
 		/** Aborts the upstream call when a timer fires or the client goes away. */
 		signal: controller.signal,

@@ -29,7 +29,13 @@ function sdkClient(settings: ResolvedUpstream): OpenAI {
 		timeout: NO_SDK_TIMEOUT,
 		// The SDK refuses to start without a key; keyless servers (vLLM, LM Studio, Ollama) get no Authorization header.
 		apiKey: settings.api_key || "unset",
-		defaultHeaders: { ...settings.headers, ...(!settings.api_key && { Authorization: null }) },
+		// …unless the operator set an Authorization header of their own (a gateway's Basic auth, say).
+		defaultHeaders: {
+			...settings.headers,
+			...(!settings.api_key && !Object.keys(settings.headers).some((h) => h.toLowerCase() === "authorization") && {
+				Authorization: null,
+			}),
+		},
 	};
 	if (settings.kind === "azure") {
 		return new AzureOpenAI({
@@ -70,8 +76,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
-	function begin(scope: CallScope) {
-		const timers = callTimers(scope, settings.timeouts);
+	function begin(scope: CallScope, wholeAnswer = false) {
+		const timers = callTimers(scope, settings.timeouts, wholeAnswer);
 		const fail = (error: unknown) =>
 			upstreamFailure(error, { modelName: scope.modelName, timeout: timers.expired(), secrets, keyHint });
 		return { timers, fail };
@@ -79,7 +85,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 
 	/** Runs a call whose whole answer is the first byte (model lists, embeddings). */
 	async function whole<T>(scope: CallScope, call: (signal: AbortSignal) => PromiseLike<T>): Promise<T> {
-		const { timers, fail } = begin(scope);
+		const { timers, fail } = begin(scope, true);
 		try {
 			return await call(timers.signal);
 		} catch (error) {

@@ -285,6 +285,31 @@ describe("tools", () => {
 		]);
 	});
 
+	test.each([
+		["without an index", (_: number) => ({})],
+		["all at index 0", (_: number) => ({ index: 0 })],
+	])("parallel calls sent %s (Gemini) stay separate calls", async (_, indexOf) => {
+		upstream.enqueue("chat", {
+			kind: "stream",
+			chunks: [
+				chunk({
+					tool_calls: [{ ...indexOf(0), id: "a", type: "function", function: { name: "f", arguments: '{"x":1}' } }],
+				}),
+				chunk({
+					tool_calls: [{ ...indexOf(1), id: "b", type: "function", function: { name: "g", arguments: '{"y":2}' } }],
+				}),
+				chunk({}, "tool_calls"),
+			],
+		});
+		const reply = (await (await proxy.post("/api/chat", { ...hello, stream: false, tools: [weather] })).json()) as {
+			message: { tool_calls: unknown };
+		};
+		expect(reply.message.tool_calls).toEqual([
+			{ id: "a", function: { index: 0, name: "f", arguments: { x: 1 } } },
+			{ id: "b", function: { index: 1, name: "g", arguments: { y: 2 } } },
+		]);
+	});
+
 	test("invalid argument JSON from the upstream is an error line, not a crash", async () => {
 		upstream.enqueue("chat", {
 			kind: "stream",

@@ -37,6 +37,11 @@ describe("sseDecoder", () => {
 		expect(whole).toEqual(['{"t":"héllo € 😀"}', "b"]);
 		const length = bytes(text).length;
 		for (let cut = 1; cut < length; cut++) expect(decode(text, [cut])).toEqual(whole);
-		expect(decode(text, Array.from({ length: length - 1 }, (_, i) => i + 1))).toEqual(whole);
+		expect(
+			decode(
+				text,
+				Array.from({ length: length - 1 }, (_, i) => i + 1),
+			),
+		).toEqual(whole);
 	});
 });
