@@ -32,7 +32,7 @@ export function createApp(deps: AppDeps) {
 	const maxBytes = deps.settings.maxBodyBytes;
 	const app = new Elysia({
 		serve: {
-			// Elysia's 30 s default cuts quiet streams; inference routes also lift it per request.
+			// Elysia's 30 s default cuts quiet streams; routes that relay answers also lift it per request.
 			idleTimeout: 255,
 			// Elysia turns reusePort on, which lets a second server bind the same port without an error.
 			reusePort: false,
@@ -63,6 +63,8 @@ export function createApp(deps: AppDeps) {
 			if (declared > maxBytes) return errorFor(new URL(request.url).pathname, tooLarge(maxBytes));
 		})
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
+		// Registered before the body parser: their answer does not depend on the body, so none is read.
+		.use(unsupportedRoutes)
 		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
 		.onError({ as: "global" }, ({ code, error, request }) => {
 			const pathname = new URL(request.url).pathname;
@@ -83,8 +85,7 @@ export function createApp(deps: AppDeps) {
 		.use(modelRoutes(deps))
 		.use(chatRoutes(deps))
 		.use(embedRoutes(deps))
-		.use(openAICompatRoutes(deps))
-		.use(unsupportedRoutes);
+		.use(openAICompatRoutes(deps));
 	return app;
 }
 

@@ -37,7 +37,11 @@ export function startServer(settings: Settings, log: Logger) {
 		{
 			host: settings.host,
 			port: app.server?.port,
-			upstreams: settings.upstreams.map((u) => `${u.name}=${u.base_url}`),
+			// Host and path only: a base URL may carry credentials (user:pass@host, ?key=…).
+			upstreams: settings.upstreams.map((u) => {
+				const url = new URL(u.base_url);
+				return `${u.name}=${url.origin}${url.pathname}`;
+			}),
 		},
 		"ollama-proxy listening",
 	);

@@ -28,7 +28,8 @@ export function cors(config: { origins: string[] } | undefined) {
 				headers: {
 					...headers,
 					"access-control-allow-methods": ALLOWED_METHODS,
-					"access-control-allow-headers": ALLOWED_HEADERS,
+					// The OpenAI SDK sends its own x-stainless-* headers; Ollama allows whatever an allowed origin asks for.
+					"access-control-allow-headers": request.headers.get("access-control-request-headers") ?? ALLOWED_HEADERS,
 					"access-control-max-age": "600",
 				},
 			});

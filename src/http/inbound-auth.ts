@@ -10,7 +10,8 @@ import { ProxyError } from "../errors.ts";
 import { globMatcher } from "../routing/glob.ts";
 import type { RequestLog } from "./request-context.ts";
 
-const OPEN_PATHS = new Set(["/", "/health", "/health/ready", "/metrics"]);
+// Probes stay open; /metrics does not, since it names models and upstreams (Prometheus can send a bearer key).
+const OPEN_PATHS = new Set(["/", "/health", "/health/ready"]);
 const isOpen = (pathname: string) =>
 	OPEN_PATHS.has(pathname) || pathname === "/swagger" || pathname.startsWith("/swagger/");
 

@@ -7,18 +7,14 @@ import { ChatRequest, GenerateRequest } from "../schemas/ollama-requests.ts";
 import { ChatResponse, ErrorResponse, GenerateResponse } from "../schemas/ollama-responses.ts";
 import { chatToOpenAI, fillInMiddleToOpenAI, generateToOpenAI } from "../translate/chat-request.ts";
 import { collectChat, collectGenerate } from "../translate/collect.ts";
-import type { Target } from "../translate/dialect.ts";
 import { chatLoadReply, generateLoadReply } from "../translate/load-reply.ts";
 import { chatLines, generateLines, translateChunks } from "../translate/ollama-stream.ts";
-import { usesMaxCompletionTokens } from "../translate/options.ts";
+import { tokenLimitKey } from "../translate/options.ts";
 import { applyParamOverrides } from "../translate/param-overrides.ts";
 import { chatPiece, completionPiece } from "../translate/upstream-events.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
 import { answer, passThrough } from "./inference.ts";
-
-/** The chat-API token key a model wants, for overrides that add a limit the client did not send. */
-const chatTokenKey = (target: Target) => (usesMaxCompletionTokens(target.id) ? "max_completion_tokens" : "max_tokens");
 
 export function chatRoutes(deps: AppDeps) {
 	/** A load or unload request: a real Ollama does it; a remote model needs nothing but the reply. */
@@ -47,7 +43,11 @@ export function chatRoutes(deps: AppDeps) {
 					stream: body.stream ?? true,
 					hideThinking: body.think === false,
 					open: async (route, target, scope, ctx) => {
-						const params = applyParamOverrides(chatToOpenAI(body, target), route.params, chatTokenKey(target));
+						const params = applyParamOverrides(
+							chatToOpenAI(body, target),
+							route.params,
+							tokenLimitKey("chat", target.id),
+						);
 						return translateChunks(await route.upstream.chat(params, scope), chatPiece, chatLines(ctx));
 					},
 					collect: collectChat,
@@ -84,10 +84,18 @@ export function chatRoutes(deps: AppDeps) {
 					hideThinking: body.think === false,
 					open: async (route, target, scope, ctx) => {
 						if (body.suffix) {
-							const params = applyParamOverrides(fillInMiddleToOpenAI(body, target), route.params, "max_tokens");
+							const params = applyParamOverrides(
+								fillInMiddleToOpenAI(body, target),
+								route.params,
+								tokenLimitKey("completions", target.id),
+							);
 							return translateChunks(await route.upstream.complete(params, scope), completionPiece, generateLines(ctx));
 						}
-						const params = applyParamOverrides(generateToOpenAI(body, target), route.params, chatTokenKey(target));
+						const params = applyParamOverrides(
+							generateToOpenAI(body, target),
+							route.params,
+							tokenLimitKey("chat", target.id),
+						);
 						return translateChunks(await route.upstream.chat(params, scope), chatPiece, generateLines(ctx));
 					},
 					collect: collectGenerate,

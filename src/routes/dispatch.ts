@@ -43,9 +43,16 @@ export function dispatch<T>(
 			signal: request.signal,
 			log: deps.log,
 			onFailure: (failed, error) => deps.metrics.upstreamError(failed.upstream.name, error.kind ?? "unknown"),
+			allows: deps.requests.recordOf(request).allows,
 		},
 		(current) => call(current, scope),
 	);
+}
+
+/** The routes a caller may see: every listed model, less those the caller's key may not use. */
+export async function visibleRoutes(deps: AppDeps, request: Request): Promise<Route[]> {
+	const record = deps.requests.recordOf(request);
+	return (await deps.registry.list()).filter((route) => record.allows(route.name));
 }
 
 /** A real Ollama's answer, relayed as it came: status, content type and body bytes. */

@@ -28,7 +28,7 @@ export function embedRoutes(deps: AppDeps) {
 					deps,
 					request,
 					route,
-					(current, scope) => current.upstream.embed(embeddingParams(current.facts.id, inputs, body.dimensions), scope),
+					(current, scope) => current.upstream.embed(embeddingParams(current.facts.id, inputs), scope),
 					body.model,
 				);
 				const end = deps.clock.nowNs();

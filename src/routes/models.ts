@@ -7,9 +7,9 @@ import type { Route } from "../routing/model-registry.ts";
 import { ModelRef } from "../schemas/ollama-requests.ts";
 import { ErrorResponse, PsResponse, ShowResponse, StatusResponse, TagsResponse } from "../schemas/ollama-responses.ts";
 import { showResponse, tagsEntry } from "../translate/model-metadata.ts";
-import { normalizedName } from "../translate/model-names.ts";
+import { ollamaName } from "../translate/model-names.ts";
 import type { AppDeps } from "./deps.ts";
-import { routeFor } from "./dispatch.ts";
+import { routeFor, visibleRoutes } from "./dispatch.ts";
 import { passThrough } from "./inference.ts";
 
 /** `model`, or `name` as older clients send it; 400 when neither is there. */
@@ -32,18 +32,19 @@ const listEntry = (route: Route) => route.native ?? tagsEntry(route.facts);
 export function modelRoutes(deps: AppDeps) {
 	const find = (request: Request, body: ModelRef) => {
 		const model = requestedModel(body);
-		return routeFor(deps, request, model, () => new ProxyError(404, `model '${normalizedName(model)}' not found`));
-	};
-	const visible = async (request: Request) => {
-		const record = deps.requests.recordOf(request);
-		return (await deps.registry.list()).filter((route) => record.allows(route.name));
+		// Ollama's show and pull name the model with its tag in "not found".
+		return routeFor(deps, request, model, () => new ProxyError(404, `model '${ollamaName(model)}' not found`));
 	};
 	return (
 		new Elysia({ name: "models" })
-			.get("/api/tags", async ({ request }) => jsonResponse({ models: (await visible(request)).map(listEntry) }), {
-				response: TagsResponse,
-				detail: { summary: "List every upstream's models under Ollama names", tags: ["models"] },
-			})
+			.get(
+				"/api/tags",
+				async ({ request }) => jsonResponse({ models: (await visibleRoutes(deps, request)).map(listEntry) }),
+				{
+					response: TagsResponse,
+					detail: { summary: "List every upstream's models under Ollama names", tags: ["models"] },
+				},
+			)
 			.post(
 				"/api/show",
 				async ({ body, request }) => {

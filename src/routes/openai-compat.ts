@@ -4,23 +4,22 @@
  * upstream as they are, with the model name mapped from its Ollama spelling to the upstream id; the answer's bytes
  * (SSE or JSON) come back untouched, so every field the upstream sends reaches the client.
  */
+import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
+import { requiredModel } from "../schemas/ollama-requests.ts";
 import type { ModelFacts } from "../translate/model-metadata.ts";
-import { usesMaxCompletionTokens } from "../translate/options.ts";
+import { tokenLimitKey } from "../translate/options.ts";
 import { applyParamOverrides } from "../translate/param-overrides.ts";
 import type { OpenAIPath } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
-import { dispatch, routeFor } from "./dispatch.ts";
+import { dispatch, routeFor, visibleRoutes } from "./dispatch.ts";
 
 /** Only what the proxy reads; everything else is relayed as sent. */
 export const OpenAIRequest = z.looseObject({
-	model: z
-		.string({ error: "model is required" })
-		.min(1, "model is required")
-		.max(512, "model name is longer than 512 characters"),
+	model: requiredModel,
 	stream: z.boolean().nullish(),
 });
 
@@ -36,15 +35,20 @@ function openAIModel(facts: ModelFacts) {
 // Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
 const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
 
-/** The token key an OpenAI body uses for a model, for overrides that add a limit the client did not send. */
-function tokenKey(path: OpenAIPath, id: string) {
-	return path === "/chat/completions" && usesMaxCompletionTokens(id) ? "max_completion_tokens" : "max_tokens";
-}
-
 export function openAICompatRoutes(deps: AppDeps) {
 	const relay =
 		(path: OpenAIPath) =>
-		async ({ body, request }: { body: z.infer<typeof OpenAIRequest>; request: Request }) => {
+		async ({
+			body,
+			request,
+			server,
+		}: {
+			body: z.infer<typeof OpenAIRequest>;
+			request: Request;
+			server: Server<unknown> | null;
+		}) => {
+			// A relayed stream can be quiet for minutes (reasoning): Bun's idle timer must not cut it.
+			server?.timeout(request, 0);
 			const route = await routeFor(deps, request, body.model, () => modelNotFound(body.model));
 			const upstream = await dispatch(
 				deps,
@@ -53,7 +57,13 @@ export function openAICompatRoutes(deps: AppDeps) {
 				(current, scope) => {
 					const sent = { ...body, model: current.facts.id };
 					const overridden =
-						path === "/embeddings" ? sent : applyParamOverrides(sent, current.params, tokenKey(path, current.facts.id));
+						path === "/embeddings"
+							? sent
+							: applyParamOverrides(
+									sent,
+									current.params,
+									tokenLimitKey(path === "/chat/completions" ? "chat" : "completions", current.facts.id),
+								);
 					return current.upstream.forward(path, overridden, scope);
 				},
 				body.model,
@@ -70,10 +80,6 @@ export function openAICompatRoutes(deps: AppDeps) {
 		parse: "json" as const,
 		detail: { summary, tags: ["openai"] },
 	});
-	const visible = async (request: Request) => {
-		const record = deps.requests.recordOf(request);
-		return (await deps.registry.list()).filter((route) => record.allows(route.name));
-	};
 
 	return new Elysia({ name: "openai-compat" })
 		.post("/v1/chat/completions", relay("/chat/completions"), doc("OpenAI chat completions (SSE or JSON), relayed"))
@@ -82,13 +88,18 @@ export function openAICompatRoutes(deps: AppDeps) {
 		.get(
 			"/v1/models",
 			async ({ request }) =>
-				jsonResponse({ object: "list", data: (await visible(request)).map((r) => openAIModel(r.facts)) }),
+				jsonResponse({ object: "list", data: (await visibleRoutes(deps, request)).map((r) => openAIModel(r.facts)) }),
 			{ detail: { summary: "The models of /api/tags, in OpenAI's shape", tags: ["openai"] } },
 		)
 		.get(
 			"/v1/models/*",
 			async ({ params, request }) => {
-				const name = decodeURIComponent(params["*"]);
+				let name: string;
+				try {
+					name = decodeURIComponent(params["*"]);
+				} catch {
+					throw modelNotFound(params["*"]);
+				}
 				const route = await routeFor(deps, request, name, () => modelNotFound(name));
 				return jsonResponse(openAIModel(route.facts));
 			},

@@ -44,6 +44,8 @@ export type AttemptContext = {
 	log: Logger;
 	/** Told of every failed attempt, for the upstream-error metric. */
 	onFailure?(route: Route, error: ProxyError): void;
+	/** Whether the caller may use a model: a fallback the caller's key may not use is skipped. */
+	allows?(model: string): boolean;
 };
 
 /** Calls `call` on the route, retrying and falling back as configured, and returns the first success. */
@@ -59,6 +61,10 @@ export async function firstSuccess<T>(
 		const current = typeof link === "string" ? await ctx.registry.resolve(link) : link;
 		if (!current || tried.has(current.name)) {
 			if (!current) ctx.log.warn({ model: route.name, fallback: link }, "fallback model not found; skipped");
+			continue;
+		}
+		if (current !== route && ctx.allows && !ctx.allows(current.name)) {
+			ctx.log.warn({ model: route.name, fallback: current.name }, "fallback not allowed for this key; skipped");
 			continue;
 		}
 		tried.add(current.name);

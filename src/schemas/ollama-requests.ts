@@ -13,7 +13,7 @@ const MAX_NAME = 512;
 const NAME_TOO_LONG = `model name is longer than ${MAX_NAME} characters`;
 
 /** `model` on routes where Ollama answers 400 `model is required` when it is missing or empty. */
-const requiredModel = z.string({ error: MODEL_REQUIRED }).min(1, MODEL_REQUIRED).max(MAX_NAME, NAME_TOO_LONG);
+export const requiredModel = z.string({ error: MODEL_REQUIRED }).min(1, MODEL_REQUIRED).max(MAX_NAME, NAME_TOO_LONG);
 
 const keepAlive = z
 	.union([

@@ -15,17 +15,13 @@ export function embedInputs(input: unknown): string[] {
 	throw badRequest("invalid input type");
 }
 
-export function embeddingParams(
-	upstreamId: string,
-	inputs: string[],
-	dimensions?: number | null,
-): EmbeddingCreateParams {
-	return {
-		model: upstreamId,
-		input: inputs,
-		encoding_format: "float",
-		...(dimensions != null && { dimensions }),
-	};
+/**
+ * The upstream request. `dimensions` is not sent: the vectors are truncated and re-normalised here, as Ollama does,
+ * which for models that support shortening gives the same vectors and for the others (ada-002, most vLLM models)
+ * avoids a 400.
+ */
+export function embeddingParams(upstreamId: string, inputs: string[]): EmbeddingCreateParams {
+	return { model: upstreamId, input: inputs, encoding_format: "float" };
 }
 
 export function normalize(vector: readonly number[], dimensions?: number | null): number[] {

@@ -17,11 +17,6 @@ export function lookupKey(name: string): string {
 	return lower.endsWith(LATEST) ? lower.slice(0, -LATEST.length) : lower;
 }
 
-/** The name in Ollama's "not found" messages, which normalise a missing tag to `:latest`. */
-export function normalizedName(name: string): string {
-	return name.includes(":") ? name : name + LATEST;
-}
-
 /** A stable 64-hex digest for an id, so clients that cache per digest (Copilot does) never churn. */
 export function digestOf(id: string): string {
 	return createHash("sha256").update(id).digest("hex");

@@ -24,6 +24,11 @@ export function usesMaxCompletionTokens(upstreamId: string): boolean {
 	return NEEDS_MAX_COMPLETION_TOKENS.test(upstreamId.slice(upstreamId.lastIndexOf("/") + 1).toLowerCase());
 }
 
+/** The token-limit key an OpenAI request uses for a model: the completions API knows only `max_tokens`. */
+export function tokenLimitKey(api: "chat" | "completions", upstreamId: string): "max_tokens" | "max_completion_tokens" {
+	return api === "chat" && usesMaxCompletionTokens(upstreamId) ? "max_completion_tokens" : "max_tokens";
+}
+
 export function samplingParams(options: OllamaOptions, upstreamId: string): SamplingParams {
 	const params: SamplingParams = {};
 	if (!options) return params;

@@ -32,9 +32,10 @@ function sdkClient(settings: ResolvedUpstream): OpenAI {
 		// …unless the operator set an Authorization header of their own (a gateway's Basic auth, say).
 		defaultHeaders: {
 			...settings.headers,
-			...(!settings.api_key && !Object.keys(settings.headers).some((h) => h.toLowerCase() === "authorization") && {
-				Authorization: null,
-			}),
+			...(!settings.api_key &&
+				!Object.keys(settings.headers).some((h) => h.toLowerCase() === "authorization") && {
+					Authorization: null,
+				}),
 		},
 	};
 	if (settings.kind === "azure") {

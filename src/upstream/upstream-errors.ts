@@ -61,9 +61,21 @@ export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError
 			"auth",
 		);
 	}
-	if (error instanceof NotFoundError && ctx.modelName !== undefined) {
-		const notFound = modelNotFound(ctx.modelName);
-		return new ProxyError(notFound.status, notFound.message, {}, "not_found");
+	if (error instanceof NotFoundError) {
+		// A 404 about the model is Ollama's "model not found"; any other 404 (a wrong base URL, an upstream without
+		// /completions) is the operator's problem, and saying the model is missing would mislead the client.
+		const body = error.error as { code?: unknown } | undefined;
+		const aboutModel = body?.code === "model_not_found" || /model/i.test(upstreamMessage(error));
+		if (ctx.modelName !== undefined && aboutModel) {
+			const notFound = modelNotFound(ctx.modelName);
+			return new ProxyError(notFound.status, notFound.message, {}, "not_found");
+		}
+		return new ProxyError(
+			502,
+			clean(`upstream has no such endpoint (HTTP 404): ${upstreamMessage(error)}`),
+			{},
+			"bad_request",
+		);
 	}
 	if (error instanceof RateLimitError) {
 		const retryAfter = error.headers.get("retry-after");

@@ -120,10 +120,10 @@ describe("POST /api/embed", () => {
 		});
 	});
 
-	test("one string, and dimensions forwarded and applied", async () => {
+	test("one string, and dimensions applied as Ollama does (truncated, re-normalised) without asking the upstream", async () => {
 		const reply = await ollama.embed({ model: "text-embedding-3-small", input: "abc", dimensions: 2 });
 		expect(reply.embeddings).toEqual([unit(fakeVector("abc").slice(0, 2))]);
-		expect(upstream.lastBody("/v1/embeddings").dimensions).toBe(2);
+		expect(upstream.lastBody("/v1/embeddings").dimensions).toBeUndefined();
 	});
 
 	test.each([[""], [[]]])("empty input %j → no vectors, no upstream call", async (input) => {

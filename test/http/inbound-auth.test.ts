@@ -134,7 +134,6 @@ describe("inboundAuth: the Elysia plugin", () => {
 		{ path: "/" },
 		{ path: "/health" },
 		{ path: "/health/ready" },
-		{ path: "/metrics" },
 		{ path: "/swagger" },
 		{ path: "/swagger/json" },
 		{ path: "/api/chat", method: "OPTIONS" },
@@ -152,6 +151,12 @@ describe("inboundAuth: the Elysia plugin", () => {
 		{ kind: "a wrong x-api-key", path: "/v1/models", headers: { "x-api-key": "nope" }, message: "invalid API key" },
 		{ kind: "a path that only starts like swagger", path: "/swaggerx", headers: {}, message: "an API key is required" },
 		{ kind: "a path under health", path: "/health/other", headers: {}, message: "an API key is required" },
+		{
+			kind: "metrics, which name models and upstreams",
+			path: "/metrics",
+			headers: {},
+			message: "an API key is required",
+		},
 	])("keys configured: $kind → 401 through reject", async ({ path, headers, message }) => {
 		const { call, rejected } = app(KEYS);
 		const { status, body } = await call(path, { headers });

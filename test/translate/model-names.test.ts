@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { digestOf, lookupKey, normalizedName, ollamaName } from "../../src/translate/model-names.ts";
+import { digestOf, lookupKey, ollamaName } from "../../src/translate/model-names.ts";
 
 describe("ollamaName: listed names always carry a tag", () => {
 	test.each([
@@ -23,17 +23,6 @@ describe("lookupKey: case-insensitive, `:latest` optional, surrounding blanks ig
 		{ name: "latest", key: "latest" },
 	])("$name → $key", ({ name, key }) => {
 		expect(lookupKey(name)).toBe(key);
-	});
-});
-
-describe("normalizedName: the spelling of Ollama's not-found messages", () => {
-	test.each([
-		{ name: "no-such-model", normalized: "no-such-model:latest" },
-		{ name: "no-such-model:latest", normalized: "no-such-model:latest" },
-		{ name: "x:1b", normalized: "x:1b" },
-		{ name: "", normalized: ":latest" },
-	])("$name → $normalized", ({ name, normalized }) => {
-		expect(normalizedName(name)).toBe(normalized);
 	});
 });
 
