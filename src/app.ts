@@ -62,9 +62,9 @@ export function createApp(deps: AppDeps) {
 			const declared = Number(request.headers.get("content-length") ?? 0);
 			if (declared > maxBytes) return errorFor(new URL(request.url).pathname, tooLarge(maxBytes));
 		})
-		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		// Registered before the body parser: their answer does not depend on the body, so none is read.
 		.use(unsupportedRoutes)
+		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
 		.onError({ as: "global" }, ({ code, error, request }) => {
 			const pathname = new URL(request.url).pathname;
