@@ -171,8 +171,8 @@ export function showResponse(facts: ModelFacts): ShowResponse {
 		details: modelDetails(facts),
 		model_info: {
 			"general.architecture": facts.family,
-			// Copilot shows `general.basename` as the model's display name.
-			"general.basename": facts.id,
+			// Copilot shows `general.basename` as the model's display name: the name clients use, an alias included.
+			"general.basename": facts.name.replace(/:latest$/, ""),
 			[`${facts.family}.context_length`]: facts.contextLength,
 			...(embeddingLength !== undefined && { [`${facts.family}.embedding_length`]: embeddingLength }),
 		},

@@ -117,7 +117,7 @@ describe("one model list over every upstream", () => {
 		expect(coder.capabilities).toEqual(["completion", "tools"]);
 		expect(coder.model_info).toEqual({
 			"general.architecture": "qwen",
-			"general.basename": "qwen/qwen3-coder",
+			"general.basename": "coder",
 			"qwen.context_length": 131072,
 		});
 		expect((await show("gpt-4o")).model_info["gpt.context_length"]).toBe(64000);
