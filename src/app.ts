@@ -33,7 +33,7 @@ export function createApp(deps: AppDeps) {
 	const app = new Elysia({
 		serve: {
 			// Elysia's 30 s default cuts quiet streams; routes that relay answers also lift it per request.
-			idleTimeout: 255,
+			idleTimeout: deps.settings.idleTimeoutSeconds,
 			// Elysia turns reusePort on, which lets a second server bind the same port without an error.
 			reusePort: false,
 			// Bun answers a larger body with an empty 413; the hooks below answer it with a JSON error first.

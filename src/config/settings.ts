@@ -19,6 +19,8 @@ export type Settings = {
 	modelsCacheTtlMs: number;
 	defaultContextLength: number;
 	shutdownGraceMs: number;
+	/** Bun's idle timeout for quiet connections (its maximum); answers that relay a stream lift it per request. */
+	idleTimeoutSeconds: number;
 	upstreams: ResolvedUpstream[];
 	models: ModelConfig[];
 	keys?: KeyConfig[];
@@ -135,6 +137,7 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 		modelsCacheTtlMs: env.MODELS_CACHE_TTL_MS ?? 60_000,
 		defaultContextLength: env.DEFAULT_CONTEXT_LENGTH ?? 32_768,
 		shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+		idleTimeoutSeconds: 255,
 		upstreams: file.upstreams.map(resolveUpstream),
 		models: file.models,
 		...(file.keys && { keys: file.keys }),

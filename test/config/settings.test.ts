@@ -516,6 +516,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 			modelsCacheTtlMs: 60_000,
 			defaultContextLength: 32_768,
 			shutdownGraceMs: 10_000,
+			idleTimeoutSeconds: 255,
 			upstreams: [
 				{
 					name: "default",

@@ -248,3 +248,32 @@ describe("logs", () => {
 		expect(all).not.toContain(KEY);
 	});
 });
+
+// Bun checks idle sockets only every few seconds, so the gaps must be longer than that to prove anything.
+describe("quiet streams outlive the server's idle timeout", () => {
+	// Each case has its own upstream: the cases run side by side, and the shared one is reset between tests.
+	test.concurrent.each([
+		["/api/chat", { model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }],
+		["/v1/chat/completions", { model: "gpt-4o", messages: [{ role: "user", content: "hi" }], stream: true }],
+	])(
+		"%s with 5 s gaps, behind a 1 s idle timeout",
+		async (path, body) => {
+			const own = await startTestUpstream();
+			const quiet = await startProxy(own.url, { UPSTREAM_RETRIES: "0" }, { idleTimeoutSeconds: 1 });
+			try {
+				own.enqueue("chat", {
+					kind: "stream",
+					chunks: [chunk({ content: "a" }), chunk({ content: "b" }, "stop")],
+					gapMs: 5000,
+				});
+				const text = await (await quiet.post(path, body)).text();
+				expect(text).toContain(path === "/api/chat" ? '"done":true' : "data: [DONE]");
+				expect(text).toContain('"b"');
+			} finally {
+				quiet.stop();
+				own.stop();
+			}
+		},
+		20_000,
+	);
+});

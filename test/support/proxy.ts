@@ -1,12 +1,12 @@
 /** Starts the real app on a loopback port in front of test upstreams, with its logs captured in memory. */
 import { createApp } from "../../src/app.ts";
-import { loadSettings, type SettingsSource } from "../../src/config/settings.ts";
+import { loadSettings, type Settings, type SettingsSource } from "../../src/config/settings.ts";
 import { createLogger } from "../../src/log.ts";
 import { buildDeps } from "../../src/server.ts";
 import { recordLogs, SWEEP_DIR, SWEEP_UPSTREAM_KEY, watchResponses } from "./secret-sweep.ts";
 
-async function start(source: SettingsSource) {
-	const settings = { ...loadSettings(source), host: "127.0.0.1", port: 0 };
+async function start(source: SettingsSource, overrides: Partial<Settings> = {}) {
+	const settings = { ...loadSettings(source), host: "127.0.0.1", port: 0, ...overrides };
 	const logs: string[] = [];
 	const log = createLogger(settings.logLevel, { write: (line: string) => void logs.push(line) });
 	const deps = buildDeps(settings, log);
@@ -34,8 +34,8 @@ const sweepKey = (env: Record<string, string>) =>
 	SWEEP_DIR && !env.OPENAI_API_KEY ? { OPENAI_API_KEY: SWEEP_UPSTREAM_KEY } : {};
 
 /** The env-only setup: one upstream from OPENAI_BASE_URL. */
-export function startProxy(upstreamUrl: string, env: Record<string, string> = {}) {
-	return start({ env: { OPENAI_BASE_URL: upstreamUrl, ...sweepKey(env), ...env } });
+export function startProxy(upstreamUrl: string, env: Record<string, string> = {}, overrides: Partial<Settings> = {}) {
+	return start({ env: { OPENAI_BASE_URL: upstreamUrl, ...sweepKey(env), ...env } }, overrides);
 }
 
 /** A setup from a configuration file's text. */
