@@ -22,7 +22,15 @@ function settingsFor(command: Extract<Command, { flags: unknown }>): Settings {
 }
 
 async function healthcheck(command: Extract<Command, { command: "healthcheck" }>) {
-	const port = command.flags.port ?? (Number(process.env.PORT) || 11434);
+	// The same port the server resolved (flag, PORT, the file's listen.port), whatever address it is bound to.
+	let port = command.flags.port ?? 11434;
+	if (!command.url && command.flags.port === undefined) {
+		try {
+			port = loadSettings({ env: process.env, flags: command.flags }).port;
+		} catch {
+			// A configuration the server could not load either: probe the default port, which will fail clearly.
+		}
+	}
 	const url = command.url ?? `http://127.0.0.1:${port}/health`;
 	const ok = await fetch(url, { signal: AbortSignal.timeout(3000) }).then(
 		(response) => response.ok,

@@ -166,3 +166,21 @@ describe("graceful shutdown", () => {
 		expect(["ended", "cut"]).toContain(rest);
 	});
 });
+
+describe("ollama-proxy healthcheck", () => {
+	test("finds the port the server uses from the configuration file, and fails when nothing answers", async () => {
+		const port = freePort();
+		const path = `${Bun.env.TMPDIR ?? "/tmp"}/ollama-proxy-hc-${process.pid}.yaml`;
+		await Bun.write(path, `listen: { port: ${port} }\nupstreams:\n  - name: up\n    base_url: ${upstream.url}\n`);
+		const check = () => Bun.spawnSync(["bun", ENTRY, "healthcheck", "--config", path]).exitCode;
+		expect(check()).toBe(1);
+		const server = Bun.spawn(["bun", ENTRY, "--config", path], { stdout: "ignore", stderr: "ignore" });
+		try {
+			await waitForHealth(`http://127.0.0.1:${port}`);
+			expect(check()).toBe(0);
+		} finally {
+			server.kill("SIGTERM");
+			await server.exited;
+		}
+	});
+});
