@@ -11,7 +11,13 @@ export async function docsScript(): Promise<Response> {
 	// Not an exported path of the package: it is read as a file, which is what embedding needs.
 	script ??= import("../../node_modules/@scalar/api-reference/dist/browser/standalone.js", {
 		with: { type: "text" },
-	}).then((module) => module.default);
+	}).then(
+		(module) => module.default,
+		(error: unknown) => {
+			script = undefined; // try again on the next request rather than failing forever
+			throw error;
+		},
+	);
 	return new Response(await script, {
 		headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" },
 	});
