@@ -13,6 +13,7 @@ import { ollamaTags } from "./ollama-tags.ts";
 import { sseDecoder } from "./sse.ts";
 import type { CallScope, DiscoveredModel, Upstream } from "./upstream.ts";
 import { upstreamFailure } from "./upstream-errors.ts";
+import { wholeAnswerAsChunk } from "./whole-answer.ts";
 
 // The SDK's timeout would also cap slow-but-alive requests; the proxy's timers are the real limits.
 const NO_SDK_TIMEOUT = 2_147_483_647;
@@ -128,8 +129,14 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		try {
 			const response = await start(timers.signal);
 			timers.headersArrived();
-			if (!response.body) throw new ProxyError(502, "upstream sent no body", {}, "stream");
-			reader = response.body.getReader() as ByteReader;
+			if (response.headers.get("content-type")?.includes("application/json")) {
+				// A server that ignored `stream: true`: its whole answer is the one and only event.
+				events = [JSON.stringify(wholeAnswerAsChunk(await response.json()))];
+				ended = true;
+			} else {
+				if (!response.body) throw new ProxyError(502, "upstream sent no body", {}, "stream");
+				reader = response.body.getReader() as ByteReader;
+			}
 			while (events.length === 0 && !ended) await read();
 			checkExpired();
 			timers.chunkArrived();

@@ -1,7 +1,7 @@
 /** Edge cases found in review: each test pins one behaviour that was once wrong. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
-import { chatJson, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { chatJson, completionJson, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 
 let upstream: TestUpstream;
 
@@ -183,6 +183,33 @@ describe("inbound keys and fallbacks", () => {
 			);
 		} finally {
 			failing.stop();
+		}
+	});
+});
+
+describe("an upstream that ignores stream: true", () => {
+	test("its whole JSON answer is read as a one-chunk stream, for chat and for fill-in-the-middle", async () => {
+		const coder = await startTestUpstream({
+			models: [{ id: "qwen2.5-coder-7b", object: "model", created: 1, owned_by: "x" }],
+		});
+		const proxy = await startProxy(coder.url, { UPSTREAM_RETRIES: "0" });
+		try {
+			coder.enqueue("chat", { kind: "json", body: chatJson("whole answer") });
+			const lines = (await (await proxy.post("/api/chat", { ...hello, model: "qwen2.5-coder-7b" })).text())
+				.trim()
+				.split("\n")
+				.map((l) => JSON.parse(l));
+			expect(lines.map((l) => l.message.content)).toEqual(["whole answer", ""]);
+			expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop", prompt_eval_count: 7, eval_count: 2 });
+
+			coder.enqueue("completions", { kind: "json", body: completionJson("middle") });
+			const fim = (await (
+				await proxy.post("/api/generate", { model: "qwen2.5-coder-7b", prompt: "a", suffix: "b", stream: false })
+			).json()) as { response: string; done: boolean };
+			expect(fim).toMatchObject({ response: "middle", done: true });
+		} finally {
+			proxy.stop();
+			coder.stop();
 		}
 	});
 });
