@@ -24,6 +24,10 @@ export type UpstreamOptions = {
 	keyHint?: string;
 };
 
+/** Whether the operator set an Authorization header of their own, which then wins over `api_key`. */
+const ownsAuthorization = (headers: Record<string, string>) =>
+	Object.keys(headers).some((h) => h.toLowerCase() === "authorization");
+
 function sdkClient(settings: ResolvedUpstream): OpenAI {
 	const common = {
 		maxRetries: 0,
@@ -33,10 +37,7 @@ function sdkClient(settings: ResolvedUpstream): OpenAI {
 		// …unless the operator set an Authorization header of their own (a gateway's Basic auth, say).
 		defaultHeaders: {
 			...settings.headers,
-			...(!settings.api_key &&
-				!Object.keys(settings.headers).some((h) => h.toLowerCase() === "authorization") && {
-					Authorization: null,
-				}),
+			...(!settings.api_key && !ownsAuthorization(settings.headers) && { Authorization: null }),
 		},
 	};
 	if (settings.kind === "azure") {
@@ -75,6 +76,11 @@ function parseModels(entries: readonly unknown[]): DiscoveredModel[] {
 
 export function createUpstream(settings: ResolvedUpstream, options: UpstreamOptions = {}): Upstream {
 	const client = sdkClient(settings);
+	// Headers for the calls made without the SDK (a real Ollama's native API): the key goes as a bearer token there too.
+	const nativeHeaders = {
+		...settings.headers,
+		...(settings.api_key && !ownsAuthorization(settings.headers) && { Authorization: `Bearer ${settings.api_key}` }),
+	};
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
@@ -171,7 +177,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		dialect: settings.dialect,
 		listModels: (scope) =>
 			settings.kind === "ollama"
-				? whole(scope, (signal) => ollamaTags(settings.base_url, settings.headers, signal))
+				? whole(scope, (signal) => ollamaTags(settings.base_url, nativeHeaders, signal))
 				: whole(scope, async (signal) =>
 						parseModels(UpstreamModelList.parse(await client.models.list({ signal })).data),
 					),
@@ -190,7 +196,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 				fetch(root + path, {
 					method: "POST",
 					body: JSON.stringify(body),
-					headers: { "content-type": "application/json", ...settings.headers },
+					headers: { "content-type": "application/json", ...nativeHeaders },
 					signal,
 				}),
 			);

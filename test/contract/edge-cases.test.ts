@@ -1,5 +1,6 @@
 /** Edge cases found in review: each test pins one behaviour that was once wrong. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startFakeOllama } from "../support/fake-ollama.ts";
 import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { chatJson, completionJson, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 
@@ -210,6 +211,28 @@ describe("an upstream that ignores stream: true", () => {
 		} finally {
 			proxy.stop();
 			coder.stop();
+		}
+	});
+});
+
+describe("a real Ollama upstream with a key", () => {
+	test("its native API gets the key as a bearer token too", async () => {
+		const local = startFakeOllama();
+		try {
+			await withProxy(
+				`upstreams:\n  - name: local\n    kind: ollama\n    base_url: ${local.url}\n    api_key: ollama-key-0123456789\n`,
+				async (proxy) => {
+					await (
+						await proxy.post("/api/chat", { model: "llama3.2", messages: [{ role: "user", content: "hi" }] })
+					).text();
+					expect(local.requests.map((r) => [r.path, r.headers.get("authorization")])).toEqual([
+						["/api/tags", "Bearer ollama-key-0123456789"],
+						["/api/chat", "Bearer ollama-key-0123456789"],
+					]);
+				},
+			);
+		} finally {
+			local.stop();
 		}
 	});
 });

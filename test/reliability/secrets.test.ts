@@ -21,6 +21,8 @@ const KEYS = [
 	"team-inbound-key-0123456789",
 	"limited-inbound-key-0123456789",
 	"azure-key-123456",
+	"ollama-key-0123456789",
+	"cheap-only-key-0123456789",
 ];
 
 // The sweep runs the suites once; inside the sweep's own child process this file has nothing to do.
