@@ -2,8 +2,8 @@
  * Upstream pieces → the NDJSON objects of `/api/chat` and `/api/generate`. Keys are written in Ollama's order;
  * `message.role` and `message.content` (or `response`) are on every object, `thinking` and `logprobs` only when
  * there are some, and the six metrics only on the final `done: true` object, since LangChain sums counts over
- * every chunk. The work is synchronous per piece (`chatLines`, `generateLines`): the streaming hot path drives it
- * from one loop; `chatStream` and `generateStream` are the same as async generators.
+ * every chunk. The work is synchronous per piece (`chatLines`, `generateLines`), driven over the upstream's chunks by
+ * one async generator (`translateChunks`).
  */
 import type { ChatResponse, GenerateResponse, Metrics } from "../schemas/ollama-responses.ts";
 import type { Clock } from "./clock.ts";
@@ -115,14 +115,4 @@ export async function* translateChunks<C, T>(
 		for (const line of out) yield line;
 	}
 	yield* lines.finish();
-}
-
-const asPiece = (piece: Piece) => piece;
-
-export function chatStream(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<ChatResponse> {
-	return translateChunks(pieces, asPiece, chatLines(ctx));
-}
-
-export function generateStream(pieces: AsyncIterable<Piece>, ctx: StreamContext): AsyncGenerator<GenerateResponse> {
-	return translateChunks(pieces, asPiece, generateLines(ctx));
 }

@@ -175,15 +175,3 @@ export function eventTranslator(options: EventOptions) {
 		},
 	};
 }
-
-export async function* upstreamEvents(
-	pieces: AsyncIterable<Piece>,
-	options: EventOptions,
-): AsyncGenerator<UpstreamEvent> {
-	const translator = eventTranslator(options);
-	for await (const piece of pieces) {
-		const event = translator.push(piece);
-		if (event) yield event;
-	}
-	yield* translator.finish();
-}

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { ProxyError } from "../../src/errors.ts";
 import type { Clock } from "../../src/translate/clock.ts";
-import { chatStream, generateStream, type StreamContext } from "../../src/translate/ollama-stream.ts";
+import type { StreamContext } from "../../src/translate/ollama-stream.ts";
 import { chatPiece, type Piece } from "../../src/translate/upstream-events.ts";
+import { chatStream, generateStream } from "../support/streams.ts";
 
 /** Reduces a stream of upstream chunks to pieces, as the routes' hot path does inline. */
 async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {

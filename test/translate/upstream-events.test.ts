@@ -11,8 +11,8 @@ import {
 	type Piece,
 	parseToolArguments,
 	type UpstreamEvent,
-	upstreamEvents,
 } from "../../src/translate/upstream-events.ts";
+import { upstreamEvents } from "../support/streams.ts";
 
 /** Reduces a stream of upstream chunks to pieces, as the routes' hot path does inline. */
 async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {

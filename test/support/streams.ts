@@ -1,0 +1,33 @@
+/**
+ * The translation layer as async generators over pieces, for tests that feed it a whole stream at once; the
+ * routes drive the same synchronous translators through `translateChunks`.
+ */
+import { chatLines, generateLines, type StreamContext, translateChunks } from "../../src/translate/ollama-stream.ts";
+import {
+	type EventOptions,
+	eventTranslator,
+	type Piece,
+	type UpstreamEvent,
+} from "../../src/translate/upstream-events.ts";
+
+const asPiece = (piece: Piece) => piece;
+
+export function chatStream(pieces: AsyncIterable<Piece>, ctx: StreamContext) {
+	return translateChunks(pieces, asPiece, chatLines(ctx));
+}
+
+export function generateStream(pieces: AsyncIterable<Piece>, ctx: StreamContext) {
+	return translateChunks(pieces, asPiece, generateLines(ctx));
+}
+
+export async function* upstreamEvents(
+	pieces: AsyncIterable<Piece>,
+	options: EventOptions,
+): AsyncGenerator<UpstreamEvent> {
+	const translator = eventTranslator(options);
+	for await (const piece of pieces) {
+		const event = translator.push(piece);
+		if (event) yield event;
+	}
+	yield* translator.finish();
+}
