@@ -19,7 +19,7 @@ trap cleanup EXIT
 
 # Debian 12 packages, as the distroless debian12 base is built from them.
 apt-get update -qq >/dev/null
-(cd "$work" && apt-get download -qq libc6 base-files netbase tzdata ca-certificates >/dev/null)
+(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root libc6 base-files netbase tzdata ca-certificates >/dev/null)
 mkdir -p "$rootfs"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$rootfs"; done
 # usr-merge, as the images have it
