@@ -4,51 +4,11 @@ import { ProxyError } from "../../src/errors.ts";
 import type { Clock } from "../../src/translate/clock.ts";
 import type { StreamContext } from "../../src/translate/ollama-stream.ts";
 import { chatPiece, type Piece } from "../../src/translate/upstream-events.ts";
+import { chunk, finish, feed as items, piecesOf, toolCalls, usage } from "../support/chunks.ts";
 import { chatStream, generateStream } from "../support/streams.ts";
 
-/** Reduces a stream of upstream chunks to pieces, as the routes' hot path does inline. */
-async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {
-	for await (const chunk of chunks) yield toPiece(chunk);
-}
-
-type Delta = ChatCompletionChunk.Choice.Delta & { reasoning_content?: string | null; reasoning?: string | null };
-type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
-type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
-
-function chunk(delta: Delta, finishReason: FinishReason = null): ChatCompletionChunk {
-	return {
-		id: "chatcmpl-1",
-		object: "chat.completion.chunk",
-		created: 1_700_000_000,
-		model: "gpt-4o",
-		choices: [{ index: 0, delta, finish_reason: finishReason }],
-	};
-}
-
-const finish = (reason: NonNullable<FinishReason>) => chunk({}, reason);
-const toolCalls = (...calls: ToolCallDelta[]) => chunk({ tool_calls: calls });
-
-function usage(promptTokens: number, completionTokens: number): ChatCompletionChunk {
-	return {
-		id: "chatcmpl-1",
-		object: "chat.completion.chunk",
-		created: 1_700_000_000,
-		model: "gpt-4o",
-		choices: [],
-		usage: {
-			prompt_tokens: promptTokens,
-			completion_tokens: completionTokens,
-			total_tokens: promptTokens + completionTokens,
-		},
-	};
-}
-
-async function* chunksOf(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
-	for (const c of chunks) yield c;
-}
-
 /** The pieces the routes hand to the stream translators, from chat chunks. */
-const feed = (chunks: readonly ChatCompletionChunk[]): AsyncIterable<Piece> => piecesOf(chunksOf(chunks), chatPiece);
+const feed = (chunks: readonly ChatCompletionChunk[]): AsyncIterable<Piece> => piecesOf(items(chunks), chatPiece);
 
 /**
  * A clock whose monotonic readings are 10 ms, 20 ms, 30 ms, … and whose wall time starts at

@@ -12,56 +12,8 @@ import {
 	parseToolArguments,
 	type UpstreamEvent,
 } from "../../src/translate/upstream-events.ts";
+import { chunk, type Delta, feed, finish, piecesOf, toolCalls, usage } from "../support/chunks.ts";
 import { upstreamEvents } from "../support/streams.ts";
-
-/** Reduces a stream of upstream chunks to pieces, as the routes' hot path does inline. */
-async function* piecesOf<C>(chunks: AsyncIterable<C>, toPiece: (chunk: C) => Piece): AsyncGenerator<Piece> {
-	for await (const chunk of chunks) yield toPiece(chunk);
-}
-
-type Delta = ChatCompletionChunk.Choice.Delta & {
-	reasoning_content?: string | null;
-	reasoning?: string | null;
-	reasoning_details?: Array<{ type?: string; text?: string | null; summary?: string | null }> | null;
-};
-type FinishReason = ChatCompletionChunk.Choice["finish_reason"];
-type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
-
-/** One streamed chunk with a single choice. */
-function chunk(delta: Delta, finishReason: FinishReason = null): ChatCompletionChunk {
-	return {
-		id: "chatcmpl-1",
-		object: "chat.completion.chunk",
-		created: 1_700_000_000,
-		model: "gpt-4o",
-		choices: [{ index: 0, delta, finish_reason: finishReason }],
-	};
-}
-
-/** The last chunk of an answer: an empty delta and the finish reason. */
-const finish = (reason: NonNullable<FinishReason>) => chunk({}, reason);
-
-/** The usage-only chunk OpenAI sends after the finish reason when `include_usage` is on. */
-function usage(promptTokens: number, completionTokens: number): ChatCompletionChunk {
-	return {
-		id: "chatcmpl-1",
-		object: "chat.completion.chunk",
-		created: 1_700_000_000,
-		model: "gpt-4o",
-		choices: [],
-		usage: {
-			prompt_tokens: promptTokens,
-			completion_tokens: completionTokens,
-			total_tokens: promptTokens + completionTokens,
-		},
-	};
-}
-
-const toolCalls = (...calls: ToolCallDelta[]) => chunk({ tool_calls: calls });
-
-async function* feed<T>(items: readonly T[]): AsyncGenerator<T> {
-	for (const item of items) yield item;
-}
 
 const SHOW: EventOptions = { hideThinking: false };
 
