@@ -4,7 +4,7 @@ import { ProxyError } from "../../src/errors.ts";
 import type { Clock } from "../../src/translate/clock.ts";
 import type { StreamContext } from "../../src/translate/ollama-stream.ts";
 import { chatPiece, type Piece } from "../../src/translate/upstream-events.ts";
-import { chunk, finish, feed as items, piecesOf, toolCalls, usage } from "../support/chunks.ts";
+import { chunk, type Delta, finish, feed as items, piecesOf, toolCalls, usage } from "../support/chunks.ts";
 import { chatStream, generateStream } from "../support/streams.ts";
 
 /** The pieces the routes hand to the stream translators, from chat chunks. */
