@@ -47,14 +47,16 @@ env -i HOST=127.0.0.1 PORT="$port" OPENAI_BASE_URL=http://127.0.0.1:9/v1 \
 	"$chroot" --userspec=65532:65532 "$rootfs" /app/ollama-proxy >"$work/server.log" 2>&1 &
 pid=$!
 
+# bun, not curl: CI machines are only guaranteed to have what .ci/run installs.
 for _ in $(seq 1 100); do
-	curl -fsS "http://127.0.0.1:$port/health" >"$work/health.json" 2>/dev/null && break
+	bun -e "const r = await fetch('http://127.0.0.1:$port/health'); process.stdout.write(await r.text())" \
+		>"$work/health.json" 2>/dev/null && break
 	sleep 0.05
 done
 grep -q '"status":"healthy"' "$work/health.json" || { cat "$work/server.log"; echo "distroless check: /health did not answer"; exit 1; }
 
-server_pid=$(pgrep -f -n "/app/ollama-proxy$" || echo "$pid")
-uid=$(awk '/^Uid:/ { print $2 }' "/proc/$server_pid/status")
+# env and chroot exec into the binary, so the background job's pid is the server's.
+uid=$(grep '^Uid:' "/proc/$pid/status" | cut -f2)
 [ "$uid" = 65532 ] || { echo "distroless check: server runs as uid $uid, not 65532"; exit 1; }
 
 env -i PORT="$port" "$chroot" --userspec=65532:65532 "$rootfs" /app/ollama-proxy healthcheck ||
