@@ -9,6 +9,7 @@ import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../errors.ts";
 import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
 import { callTimers } from "./call-timers.ts";
+import { quietEnding, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { sseDecoder } from "./sse.ts";
 import type { CallScope, DiscoveredModel, Upstream } from "./upstream.ts";
@@ -171,6 +172,15 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		})();
 	}
 
+	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet. */
+	function idleWatched(response: Response): Response {
+		if (!response.body) return response;
+		const message = `upstream went quiet for ${settings.timeouts.idle_ms} ms`;
+		const ending = quietEnding(response.headers.get("content-type"), message);
+		const body = watchIdle(response.body, settings.timeouts.idle_ms, ending, message);
+		return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+	}
+
 	const upstream: Upstream = {
 		name: settings.name,
 		kind: settings.kind,
@@ -186,19 +196,23 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		complete: (params, scope) =>
 			streamed(scope, (signal) => client.completions.create(params, { signal }).asResponse()),
 		embed: (params, scope) => whole(scope, (signal) => client.embeddings.create(params, { signal })),
-		forward: (path, body, scope) =>
-			whole(scope, (signal) => client.post(path, { body, signal, stream: body.stream === true }).asResponse()),
+		forward: async (path, body, scope) =>
+			idleWatched(
+				await whole(scope, (signal) => client.post(path, { body, signal, stream: body.stream === true }).asResponse()),
+			),
 	};
 	if (settings.kind === "ollama") {
 		const root = settings.base_url.replace(/\/+$/, "");
-		upstream.native = (path, body, scope) =>
-			whole(scope, (signal) =>
-				fetch(root + path, {
-					method: "POST",
-					body: JSON.stringify(body),
-					headers: { "content-type": "application/json", ...nativeHeaders },
-					signal,
-				}),
+		upstream.native = async (path, body, scope) =>
+			idleWatched(
+				await whole(scope, (signal) =>
+					fetch(root + path, {
+						method: "POST",
+						body: JSON.stringify(body),
+						headers: { "content-type": "application/json", ...nativeHeaders },
+						signal,
+					}),
+				),
 			);
 	}
 	return upstream;

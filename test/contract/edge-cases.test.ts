@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startFakeOllama } from "../support/fake-ollama.ts";
 import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
-import { chatJson, completionJson, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { chatJson, chunk, completionJson, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 
 let upstream: TestUpstream;
 
@@ -228,6 +228,48 @@ describe("a real Ollama upstream with a key", () => {
 					expect(local.requests.map((r) => [r.path, r.headers.get("authorization")])).toEqual([
 						["/api/tags", "Bearer ollama-key-0123456789"],
 						["/api/chat", "Bearer ollama-key-0123456789"],
+					]);
+				},
+			);
+		} finally {
+			local.stop();
+		}
+	});
+});
+
+describe("relayed answers that go quiet", () => {
+	test("a /v1 stream ends with an SSE error event after idle_ms, which the OpenAI SDK raises", async () => {
+		await withProxy(
+			`upstreams:\n  - name: g\n    base_url: ${upstream.url}\n    timeouts: { idle_ms: 200 }\n    retries: { max: 0 }\n`,
+			async (proxy) => {
+				upstream.enqueue("chat", { kind: "stream", chunks: [chunk({ content: "par" })], end: "hang" });
+				const text = await (
+					await proxy.post("/v1/chat/completions", { model: "gpt-4o", messages: [], stream: true })
+				).text();
+				expect(
+					text.endsWith(
+						'data: {"error":{"message":"upstream went quiet for 200 ms","type":"api_error","param":null,"code":null}}\n\n',
+					),
+				).toBe(true);
+				expect(text).toContain('"par"');
+			},
+		);
+	});
+
+	test("a real Ollama's NDJSON stream ends with an error line after idle_ms", async () => {
+		const local = startFakeOllama();
+		try {
+			await withProxy(
+				`upstreams:\n  - name: local\n    kind: ollama\n    base_url: ${local.url}\n    timeouts: { idle_ms: 200 }\n`,
+				async (proxy) => {
+					const body = { model: "llama3.2", messages: [{ role: "user", content: "hi" }], options: { hang: true } };
+					const lines = (await (await proxy.post("/api/chat", body)).text())
+						.trim()
+						.split("\n")
+						.map((l) => JSON.parse(l));
+					expect(lines).toEqual([
+						expect.objectContaining({ message: { role: "assistant", content: "local" }, done: false }),
+						{ error: "upstream went quiet for 200 ms" },
 					]);
 				},
 			);

@@ -41,8 +41,16 @@ export function startFakeOllama() {
 			switch (pathname) {
 				case "/api/tags":
 					return Response.json({ models: [LOCAL_TAGS_ENTRY] });
-				case "/api/chat":
+				case "/api/chat": {
+					// `options.hang`: send the first line, then nothing, ever.
+					const hang = (requests.at(-1)?.body as { options?: { hang?: boolean } } | undefined)?.options?.hang;
+					if (hang) {
+						const first = LOCAL_CHAT_BODY.slice(0, LOCAL_CHAT_BODY.indexOf("\n") + 1);
+						const body = new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode(first)) });
+						return new Response(body, { headers: { "content-type": "application/x-ndjson" } });
+					}
 					return new Response(LOCAL_CHAT_BODY, { headers: { "content-type": "application/x-ndjson" } });
+				}
 				case "/api/show":
 					return Response.json({ capabilities: ["completion"], model_info: { "general.architecture": "llama" } });
 				default:
