@@ -22,8 +22,9 @@ function settingsFor(command: Extract<Command, { flags: unknown }>): Settings {
 }
 
 async function healthcheck(command: Extract<Command, { command: "healthcheck" }>) {
-	// The same port the server resolved (flag, PORT, the file's listen.port), whatever address it is bound to.
-	let port = command.flags.port ?? 11434;
+	// The port the server resolved (flag, PORT, the file's listen.port), probed on loopback, where a server bound
+	// to 0.0.0.0 or 127.0.0.1 answers.
+	let port = command.flags.port ?? (Number(process.env.PORT) || 11434);
 	if (!command.url && command.flags.port === undefined) {
 		try {
 			port = loadSettings({ env: process.env, flags: command.flags }).port;

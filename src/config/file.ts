@@ -12,8 +12,10 @@ const glob = z.string().min(1).describe('A glob over model names or ids: "*" mat
 
 export const Timeouts = z
 	.strictObject({
-		connect_ms: ms(10_000).describe("Until the upstream answers with response headers."),
-		first_byte_ms: ms(30_000).describe("Until the first chunk of the answer arrives."),
+		connect_ms: ms(10_000).describe("With first_byte_ms, the limit on the wait for the upstream's response headers."),
+		first_byte_ms: ms(30_000).describe(
+			"After the headers, the limit on the wait for the first chunk of a streamed answer.",
+		),
 		idle_ms: ms(300_000).describe("The longest quiet gap between two chunks of a streamed answer."),
 	})
 	.prefault({});

@@ -98,6 +98,8 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		return listing.loading;
 	}
 
+	const nothingListedYet = () => ![...listings.values()].some((l) => l.models);
+
 	/** Every listing, fresh enough: loads what was never loaded, refreshes stale ones in the background. */
 	async function listingsNow(): Promise<void> {
 		const waits: Promise<void>[] = [];
@@ -110,8 +112,11 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			}
 			if (listing.failedAt !== undefined && now() - listing.failedAt < RETRY_FAILED_LIST_MS) continue;
 			const stale = now() - listing.at >= settings.modelsCacheTtlMs;
-			// Only a list never asked for is waited on; after that, refreshes and retries run in the background.
-			if (!listing.models && listing.failedAt === undefined) waits.push(load(upstream.name, listing));
+			// A list never asked for is waited on; a failed one only while no upstream has any list at all (the answer
+			// would be a 502 anyway). Otherwise refreshes and retries run in the background, so a dead upstream does
+			// not slow down the requests for the others.
+			if (!listing.models && (listing.failedAt === undefined || nothingListedYet()))
+				waits.push(load(upstream.name, listing));
 			else if (stale) void load(upstream.name, listing);
 		}
 		await Promise.all(waits);

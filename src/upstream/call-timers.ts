@@ -9,10 +9,11 @@ import type { CallScope } from "./upstream.ts";
 export type CallTimers = ReturnType<typeof callTimers>;
 
 /**
- * `wholeAnswer`: the call answers in one piece (a model list, embeddings, a non-streamed relay), so its headers come
- * only once the answer is ready; the connect and first-byte limits then bound it together.
+ * Until the response headers, the connect and first-byte limits together: a call that answers in one piece (a model
+ * list, embeddings, a non-streamed relay, a server that ignores `stream: true`) sends its headers only once the
+ * answer is ready. A streaming server sends them at once, and the first-byte limit then runs for its first chunk.
  */
-export function callTimers(scope: CallScope, timeouts: Timeouts, wholeAnswer = false) {
+export function callTimers(scope: CallScope, timeouts: Timeouts) {
 	const controller = new AbortController();
 	let expired: string | undefined;
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -33,7 +34,7 @@ export function callTimers(scope: CallScope, timeouts: Timeouts, wholeAnswer = f
 	};
 	const clientLeft = () => controller.abort();
 	scope.signal.addEventListener("abort", clientLeft, { once: true });
-	const firstLimit = wholeAnswer ? timeouts.connect_ms + timeouts.first_byte_ms : timeouts.connect_ms;
+	const firstLimit = timeouts.connect_ms + timeouts.first_byte_ms;
 	arm(firstLimit, `upstream did not answer within ${firstLimit} ms`);
 	return {
 		/** Aborts the upstream call when a timer fires or the client goes away. */

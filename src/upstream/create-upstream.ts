@@ -9,7 +9,7 @@ import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../errors.ts";
 import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
 import { callTimers } from "./call-timers.ts";
-import { quietEnding, watchIdle } from "./idle-watch.ts";
+import { bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { sseDecoder } from "./sse.ts";
 import type { CallScope, DiscoveredModel, Upstream } from "./upstream.ts";
@@ -85,8 +85,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
-	function begin(scope: CallScope, wholeAnswer = false) {
-		const timers = callTimers(scope, settings.timeouts, wholeAnswer);
+	function begin(scope: CallScope) {
+		const timers = callTimers(scope, settings.timeouts);
 		const fail = (error: unknown) =>
 			upstreamFailure(error, { modelName: scope.modelName, timeout: timers.expired(), secrets, keyHint });
 		return { timers, fail };
@@ -94,7 +94,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 
 	/** Runs a call whose whole answer is the first byte (model lists, embeddings). */
 	async function whole<T>(scope: CallScope, call: (signal: AbortSignal) => PromiseLike<T>): Promise<T> {
-		const { timers, fail } = begin(scope, true);
+		const { timers, fail } = begin(scope);
 		try {
 			return await call(timers.signal);
 		} catch (error) {
@@ -117,6 +117,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		let events: string[] = [];
 		let next = 0;
 		let ended = false;
+		let first: T | undefined;
 		const read = async () => {
 			const part = await (reader as NonNullable<typeof reader>).read();
 			events = part.done ? decoder.end() : decoder.push(part.value);
@@ -146,6 +147,13 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			}
 			while (events.length === 0 && !ended) await read();
 			checkExpired();
+			// The first event is parsed here, so an error object or malformed JSON in it is still a failure before the
+			// first byte: a real status for the client, and a retry or a fallback where the route allows one.
+			const data = events[next];
+			if (data !== undefined && data !== "[DONE]") {
+				first = parseEvent<T>(data);
+				next++;
+			}
 			timers.chunkArrived();
 		} catch (error) {
 			close();
@@ -153,6 +161,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		}
 		return (async function* relay(): AsyncGenerator<T> {
 			try {
+				if (first !== undefined) yield first;
 				for (;;) {
 					while (next < events.length) {
 						const data = events[next++] as string;
@@ -175,9 +184,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet. */
 	function idleWatched(response: Response): Response {
 		if (!response.body) return response;
-		const message = `upstream went quiet for ${settings.timeouts.idle_ms} ms`;
-		const ending = quietEnding(response.headers.get("content-type"), message);
-		const body = watchIdle(response.body, settings.timeouts.idle_ms, ending, message);
+		const format = bodyFormat(response.headers.get("content-type"));
+		const body = watchIdle(response.body, settings.timeouts.idle_ms, format);
 		return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 	}
 

@@ -65,7 +65,11 @@ export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError
 		// A 404 about the model is Ollama's "model not found"; any other 404 (a wrong base URL, an upstream without
 		// /completions) is the operator's problem, and saying the model is missing would mislead the client.
 		const body = error.error as { code?: unknown } | undefined;
-		const aboutModel = body?.code === "model_not_found" || /model/i.test(upstreamMessage(error));
+		// Azure names the model's deployment (`DeploymentNotFound`): for it, the deployment is the model.
+		const aboutModel =
+			body?.code === "model_not_found" ||
+			body?.code === "DeploymentNotFound" ||
+			/model|deployment/i.test(upstreamMessage(error));
 		if (ctx.modelName !== undefined && aboutModel) {
 			const notFound = modelNotFound(ctx.modelName);
 			return new ProxyError(notFound.status, notFound.message, {}, "not_found");

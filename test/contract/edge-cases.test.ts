@@ -278,3 +278,51 @@ describe("relayed answers that go quiet", () => {
 		}
 	});
 });
+
+describe("failures found in the last review", () => {
+	test("Azure's DeploymentNotFound is Ollama's model-not-found", async () => {
+		await withProxy(
+			`upstreams:\n  - name: g\n    base_url: ${upstream.url}\n    retries: { max: 0 }\n`,
+			async (proxy) => {
+				upstream.enqueue("chat", {
+					kind: "json",
+					status: 404,
+					body: {
+						error: { code: "DeploymentNotFound", message: "The API deployment for this resource does not exist." },
+					},
+				});
+				const res = await proxy.post("/api/chat", hello);
+				expect(res.status).toBe(404);
+				expect(await res.json()).toEqual({ error: "model 'gpt-4o' not found" });
+			},
+		);
+	});
+
+	test("a whole answer with several tool calls without ids keeps them apart", async () => {
+		await withProxy(`upstreams:\n  - name: g\n    base_url: ${upstream.url}\n`, async (proxy) => {
+			const call = (a: number) => ({ type: "function", function: { name: "get", arguments: JSON.stringify({ a }) } });
+			const whole = chatJson("");
+			whole.choices[0] = {
+				...whole.choices[0],
+				message: { role: "assistant", content: "", tool_calls: [call(1), call(2)] },
+			} as never;
+			upstream.enqueue("chat", { kind: "json", body: whole });
+			const reply = (await (await proxy.post("/api/chat", { ...hello, stream: false })).json()) as {
+				message: { tool_calls: { function: { arguments: unknown } }[] };
+			};
+			expect(reply.message.tool_calls.map((c) => c.function.arguments)).toEqual([{ a: 1 }, { a: 2 }]);
+		});
+	});
+
+	test("an error in the first event is an upstream failure before the first byte: a real status, counted", async () => {
+		await withProxy(`upstreams:\n  - name: g\n    base_url: ${upstream.url}\n`, async (proxy) => {
+			upstream.enqueue("chat", { kind: "stream", chunks: ['data: {"error":{"message":"nope"}}\n\n'] });
+			const res = await proxy.post("/api/chat", hello);
+			expect(res.status).toBe(502);
+			expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+			expect(await res.json()).toEqual({ error: "upstream error: nope" });
+			const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+			expect(metrics).toContain('ollama_proxy_upstream_errors_total{upstream="g",kind="stream"} 1');
+		});
+	});
+});

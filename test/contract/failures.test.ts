@@ -73,8 +73,8 @@ describe("upstream failures before the first byte are real statuses", () => {
 			"upstream rejected the request: bad request from key [redacted]",
 			{},
 		],
-		[{ kind: "hang" as const }, 504, "upstream did not answer within 300 ms", {}],
-		[{ kind: "stream" as const, chunks: [], end: "hang" as const }, 504, "upstream did not answer within 300 ms", {}],
+		[{ kind: "hang" as const }, 504, "upstream did not answer within 600 ms", {}],
+		[{ kind: "stream" as const, chunks: [], end: "hang" as const }, 504, "upstream did not answer within 600 ms", {}],
 	])("%j → %i", async (reply, status, error, headers) => {
 		for (const stream of [true, false]) {
 			upstream.enqueue("chat", reply);

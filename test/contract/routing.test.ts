@@ -337,7 +337,7 @@ describe("upstream kinds and timeouts", () => {
 			slow.enqueue("chat", { kind: "hang" });
 			const connect = await ask();
 			expect(connect.status).toBe(504);
-			expect(await connect.json()).toEqual({ error: "upstream did not answer within 150 ms" });
+			expect(await connect.json()).toEqual({ error: "upstream did not answer within 300 ms" });
 
 			slow.enqueue("chat", { kind: "stream", chunks: [": keep-alive comment\n\n"], end: "hang" });
 			const firstByte = await ask();

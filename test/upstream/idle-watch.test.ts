@@ -1,16 +1,17 @@
 import { describe, expect, test } from "bun:test";
-import { quietEnding, watchIdle } from "../../src/upstream/idle-watch.ts";
+import { bodyFormat, cutShortEnding, watchIdle } from "../../src/upstream/idle-watch.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array | undefined) => (data ? new TextDecoder().decode(data) : undefined);
 
-/** A body that sends the given pieces, then ends or stays open. */
-function body(pieces: string[], end: "close" | "hang") {
+/** A body that sends the given pieces, then ends, stays open, or breaks. */
+function body(pieces: string[], end: "close" | "hang" | "break") {
 	let cancelled = false;
 	const stream = new ReadableStream<Uint8Array>({
 		start(controller) {
 			for (const piece of pieces) controller.enqueue(bytes(piece));
 			if (end === "close") controller.close();
+			if (end === "break") setTimeout(() => controller.error(new Error("reset")), 5);
 		},
 		cancel() {
 			cancelled = true;
@@ -19,40 +20,65 @@ function body(pieces: string[], end: "close" | "hang") {
 	return { stream, cancelled: () => cancelled };
 }
 
-describe("quietEnding", () => {
+describe("bodyFormat and cutShortEnding", () => {
 	test.each([
-		["text/event-stream", 'data: {"error":{"message":"quiet","type":"api_error","param":null,"code":null}}\n\n'],
-		["application/x-ndjson", '{"error":"quiet"}\n'],
-		["application/json; charset=utf-8", undefined],
-		[null, undefined],
-	])("%s → %j", (type, ending) => {
-		expect(text(quietEnding(type, "quiet"))).toBe(ending);
+		["text/event-stream", "sse"],
+		["application/x-ndjson", "ndjson"],
+		["application/json; charset=utf-8", "other"],
+		[null, "other"],
+	])("%s → %s", (type, format) => {
+		expect(bodyFormat(type)).toBe(format as never);
+	});
+
+	test.each([
+		["sse", false, 'data: {"error":{"message":"m","type":"api_error","param":null,"code":null}}\n\n'],
+		["sse", true, '\n\ndata: {"error":{"message":"m","type":"api_error","param":null,"code":null}}\n\n'],
+		["ndjson", false, '{"error":"m"}\n'],
+		["ndjson", true, '\n{"error":"m"}\n'],
+		["other", false, undefined],
+	])("%s, mid-line %p → %j", (format, midLine, ending) => {
+		expect(text(cutShortEnding(format as never, "m", midLine))).toBe(ending);
 	});
 });
 
 describe("watchIdle", () => {
 	test("relays every piece and ends with the body", async () => {
-		const source = body(["a", "b"], "close");
-		expect(await new Response(watchIdle(source.stream, 1000, undefined, "quiet")).text()).toBe("ab");
+		const source = body(["a\n", "b\n"], "close");
+		expect(await new Response(watchIdle(source.stream, 1000, "ndjson")).text()).toBe("a\nb\n");
 	});
 
-	test("a quiet body ends with its ending, and the upstream body is cancelled", async () => {
-		const source = body(["a"], "hang");
-		const watched = watchIdle(source.stream, 30, bytes("END\n"), "quiet");
-		expect(await new Response(watched).text()).toBe("aEND\n");
+	test("a quiet body ends with its error line, and the upstream body is cancelled", async () => {
+		const source = body(['{"a":1}\n'], "hang");
+		const watched = watchIdle(source.stream, 30, "ndjson");
+		expect(await new Response(watched).text()).toBe('{"a":1}\n{"error":"upstream went quiet for 30 ms"}\n');
 		expect(source.cancelled()).toBe(true);
 	});
 
-	test("a quiet body without an ending format errors", async () => {
+	test("a body quiet in the middle of a line gets the line closed before the error", async () => {
+		const source = body(['{"a":'], "hang");
+		expect(await new Response(watchIdle(source.stream, 30, "ndjson")).text()).toBe(
+			'{"a":\n{"error":"upstream went quiet for 30 ms"}\n',
+		);
+	});
+
+	test("a broken connection ends with an error event too", async () => {
+		const source = body(["data: {}\n\n"], "break");
+		const text = await new Response(watchIdle(source.stream, 1000, "sse")).text();
+		expect(text).toBe(
+			'data: {}\n\ndata: {"error":{"message":"upstream connection lost: reset","type":"api_error","param":null,"code":null}}\n\n',
+		);
+	});
+
+	test("a quiet body without an error format errors", async () => {
 		const source = body(["a"], "hang");
-		const reader = watchIdle(source.stream, 30, undefined, "quiet for 30 ms").getReader();
+		const reader = watchIdle(source.stream, 30, "other").getReader();
 		expect(text((await reader.read()).value)).toBe("a");
-		expect(reader.read()).rejects.toThrow("quiet for 30 ms");
+		expect(reader.read()).rejects.toThrow("upstream went quiet for 30 ms");
 	});
 
 	test("cancelling the watched body cancels the upstream body", async () => {
 		const source = body(["a"], "hang");
-		const reader = watchIdle(source.stream, 10_000, undefined, "quiet").getReader();
+		const reader = watchIdle(source.stream, 10_000, "other").getReader();
 		await reader.read();
 		await reader.cancel();
 		expect(source.cancelled()).toBe(true);
