@@ -10,7 +10,7 @@ import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
 import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
-import { requestContext } from "./http/request-context.ts";
+import { pathOf, requestContext } from "./http/request-context.ts";
 import { errorResponse, openAIErrorResponse } from "./http/responses.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import type { AppDeps } from "./routes/deps.ts";
@@ -60,14 +60,14 @@ export function createApp(deps: AppDeps) {
 		.use(inboundAuth(deps.settings.keys, deps.requests, errorFor))
 		.onRequest(({ request }) => {
 			const declared = Number(request.headers.get("content-length") ?? 0);
-			if (declared > maxBytes) return errorFor(new URL(request.url).pathname, tooLarge(maxBytes));
+			if (declared > maxBytes) return errorFor(pathOf(request.url), tooLarge(maxBytes));
 		})
 		// Registered before the body parser: their answer does not depend on the body, so none is read.
 		.use(unsupportedRoutes)
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
 		.onError({ as: "global" }, ({ code, error, request }) => {
-			const pathname = new URL(request.url).pathname;
+			const pathname = pathOf(request.url);
 			const failure = toProxyError(
 				{
 					code,

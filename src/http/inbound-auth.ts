@@ -8,7 +8,7 @@ import { Elysia } from "elysia";
 import type { KeyConfig } from "../config/file.ts";
 import { ProxyError } from "../errors.ts";
 import { globMatcher } from "../routing/glob.ts";
-import type { RequestLog } from "./request-context.ts";
+import { pathOf, type RequestLog } from "./request-context.ts";
 
 // Probes stay open; /metrics does not, since it names models and upstreams (Prometheus can send a bearer key).
 const OPEN_PATHS = new Set(["/", "/health", "/health/ready"]);
@@ -51,7 +51,7 @@ export function inboundAuth(
 	const match = keyMatcher(keys);
 	return plugin.onRequest(({ request }) => {
 		if (request.method === "OPTIONS") return;
-		const { pathname } = new URL(request.url);
+		const pathname = pathOf(request.url);
 		if (isOpen(pathname)) return;
 		const presented = presentedKey(request.headers);
 		const key = presented === undefined ? undefined : match(presented);

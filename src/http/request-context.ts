@@ -71,7 +71,7 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			log[level]({
 				reqId: record.id,
 				method: request.method,
-				path: new URL(request.url).pathname,
+				path: pathOf(request.url),
 				...(record.model !== undefined && { model: record.model }),
 				...(record.keyName !== undefined && { key: record.keyName }),
 				...all,
@@ -106,4 +106,12 @@ export function requestContext(requests: RequestLog) {
 				record.status ?? (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
 			requests.end(request, { status });
 		});
+}
+
+/** The path of a request URL, without building a URL object on every request (`http://host:port/path?query`). */
+export function pathOf(url: string): string {
+	const start = url.indexOf("/", url.indexOf("//") + 2);
+	if (start < 0) return "/";
+	const query = url.indexOf("?", start);
+	return url.slice(start, query < 0 ? undefined : query);
 }

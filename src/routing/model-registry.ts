@@ -5,7 +5,7 @@
  * what the model can do, and how its parameters are overridden.
  */
 import type { Logger } from "pino";
-import type { ModelParams } from "../config/file.ts";
+import type { ModelConfig, ModelParams } from "../config/file.ts";
 import type { Settings } from "../config/settings.ts";
 import { ProxyError } from "../errors.ts";
 import type { Target } from "../translate/dialect.ts";
@@ -66,7 +66,17 @@ export type RegistryOptions = {
 export function modelRegistry({ settings, upstreams, log, now = Date.now }: RegistryOptions): ModelRegistry {
 	const listings = new Map<string, Listing>();
 	const firstSeen = new Map<string, Date>();
-	let built: { key: string; routes: Route[]; byKey: Map<string, Route> } | undefined;
+	// Bumped whenever a list arrives: the model table is rebuilt only then, not on every request.
+	let version = 0;
+	let built: { version: number; routes: Route[]; byKey: Map<string, Route> } | undefined;
+	// Each upstream's globs, compiled once.
+	const filters = new Map(
+		settings.upstreams.map((u) => {
+			const included = globMatcher(u.include);
+			const excluded = globMatcher(u.exclude);
+			return [u.name, (id: string) => included(id) && !excluded(id)] as const;
+		}),
+	);
 
 	const facts = (model: DiscoveredModel) => {
 		let seen = firstSeen.get(model.id);
@@ -84,6 +94,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			.then(
 				(models) => {
 					Object.assign(listing, { models, at: now(), error: undefined, failedAt: undefined });
+					version++;
 				},
 				(error) => {
 					listing.error = error;
@@ -122,6 +133,13 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		await Promise.all(waits);
 	}
 
+	/** A model's facts with the configuration's context length and capabilities laid over them. */
+	const overridden = (facts: ModelFacts, model: ModelConfig): ModelFacts => ({
+		...facts,
+		contextLength: model.context_length ?? facts.contextLength,
+		capabilities: model.capabilities ?? facts.capabilities,
+	});
+
 	function build(): { routes: Route[]; byKey: Map<string, Route> } {
 		const routes: Route[] = [];
 		const byKey = new Map<string, Route>();
@@ -141,12 +159,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			const name = ollamaName(model.name);
 			add({
 				name,
-				facts: {
-					...base,
-					name,
-					contextLength: model.context_length ?? base.contextLength,
-					capabilities: model.capabilities ?? base.capabilities,
-				},
+				facts: overridden({ ...base, name }, model),
 				upstream,
 				params: model.params,
 				fallbacks: model.fallbacks,
@@ -156,11 +169,10 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		const discoveredRoutes: Route[] = [];
 		for (const settingsUpstream of settings.upstreams) {
 			const listed = listings.get(settingsUpstream.name)?.models ?? [];
-			const included = globMatcher(settingsUpstream.include);
-			const excluded = globMatcher(settingsUpstream.exclude);
+			const wanted = filters.get(settingsUpstream.name) as (id: string) => boolean;
 			const upstream = upstreams.get(settingsUpstream.name) as Upstream;
 			for (const model of listed) {
-				if (!included(model.id) || excluded(model.id)) continue;
+				if (!wanted(model.id)) continue;
 				const base = facts(model);
 				// Speech and image models cannot answer an Ollama request: they are not listed.
 				if (base.capabilities.length === 0) continue;
@@ -184,11 +196,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			if (model.upstream !== undefined) continue;
 			const route = byKey.get(lookupKey(model.name));
 			if (!route) continue;
-			route.facts = {
-				...route.facts,
-				contextLength: model.context_length ?? route.facts.contextLength,
-				capabilities: model.capabilities ?? route.facts.capabilities,
-			};
+			route.facts = overridden(route.facts, model);
 			route.params = model.params;
 			route.fallbacks = model.fallbacks;
 		}
@@ -197,8 +205,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 
 	async function current() {
 		await listingsNow();
-		const key = [...listings.values()].map((l) => l.at).join(",");
-		if (!built || built.key !== key) built = { key, ...build() };
+		if (built?.version !== version) built = { version, ...build() };
 		return built;
 	}
 
@@ -231,7 +238,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			if (!only || listings.get(only.name)?.models || !listings.get(only.name)?.error) return undefined;
 			const tagless = name.replace(/:latest$/i, "");
 			const id = tagless.startsWith(only.prefix) ? tagless.slice(only.prefix.length) : tagless;
-			if (!globMatcher(only.include)(id) || globMatcher(only.exclude)(id)) return undefined;
+			if (!filters.get(only.name)?.(id)) return undefined;
 			// Not remembered anywhere (no first-seen date, no metrics label): clients choose these names.
 			const base = modelFacts({ id }, { defaultContextLength: settings.defaultContextLength, firstSeen: new Date(0) });
 			return {

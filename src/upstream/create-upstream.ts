@@ -29,6 +29,9 @@ export type UpstreamOptions = {
 const ownsAuthorization = (headers: Record<string, string>) =>
 	Object.keys(headers).some((h) => h.toLowerCase() === "authorization");
 
+/** A real Ollama's root URL, without a trailing slash: its OpenAI API is under `/v1`, its own under `/api`. */
+const ollamaRoot = (settings: ResolvedUpstream) => settings.base_url.replace(/\/+$/, "");
+
 function sdkClient(settings: ResolvedUpstream): OpenAI {
 	const common = {
 		maxRetries: 0,
@@ -48,7 +51,7 @@ function sdkClient(settings: ResolvedUpstream): OpenAI {
 			apiVersion: settings.api_version ?? AZURE_API_VERSION,
 		});
 	}
-	const baseURL = settings.kind === "ollama" ? `${settings.base_url.replace(/\/+$/, "")}/v1` : settings.base_url;
+	const baseURL = settings.kind === "ollama" ? `${ollamaRoot(settings)}/v1` : settings.base_url;
 	return new OpenAI({ ...common, baseURL });
 }
 
@@ -92,7 +95,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		return { timers, fail };
 	}
 
-	/** Runs a call whose whole answer is the first byte (model lists, embeddings). */
+	/** Runs a call that is done once its response (headers) arrives: model lists, embeddings, relays. */
 	async function whole<T>(scope: CallScope, call: (signal: AbortSignal) => PromiseLike<T>): Promise<T> {
 		const { timers, fail } = begin(scope);
 		try {
@@ -195,7 +198,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		dialect: settings.dialect,
 		listModels: (scope) =>
 			settings.kind === "ollama"
-				? whole(scope, (signal) => ollamaTags(settings.base_url, nativeHeaders, signal))
+				? whole(scope, (signal) => ollamaTags(ollamaRoot(settings), nativeHeaders, signal))
 				: whole(scope, async (signal) =>
 						parseModels(UpstreamModelList.parse(await client.models.list({ signal })).data),
 					),
@@ -210,7 +213,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			),
 	};
 	if (settings.kind === "ollama") {
-		const root = settings.base_url.replace(/\/+$/, "");
+		const root = ollamaRoot(settings);
 		upstream.native = async (path, body, scope) =>
 			idleWatched(
 				await whole(scope, (signal) =>

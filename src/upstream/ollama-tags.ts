@@ -14,7 +14,7 @@ export async function ollamaTags(
 	headers: Record<string, string>,
 	signal: AbortSignal,
 ): Promise<DiscoveredModel[]> {
-	const response = await fetch(`${root.replace(/\/+$/, "")}/api/tags`, { headers, signal });
+	const response = await fetch(`${root}/api/tags`, { headers, signal });
 	if (!response.ok) throw new Error(`GET /api/tags answered HTTP ${response.status}`);
 	const { models } = TagsList.parse(await response.json());
 	return (models ?? []).flatMap((entry) => {
