@@ -26,6 +26,8 @@ export class ProxyError extends Error {
 		readonly headers: Record<string, string> = {},
 		/** Set on upstream failures. */
 		readonly kind?: FailureKind,
+		/** A machine-readable code for protocols that carry one (OpenAI's `error.code`), when the status alone is too coarse. */
+		readonly code?: string,
 	) {
 		super(message);
 	}
@@ -33,3 +35,14 @@ export class ProxyError extends Error {
 
 export const badRequest = (message: string) => new ProxyError(400, message);
 export const modelNotFound = (name: string) => new ProxyError(404, `model '${name}' not found`);
+
+// vLLM: "This model's maximum context length is 32768 tokens…"; OpenAI: code context_length_exceeded; llama.cpp:
+// "the request exceeds the available context size"; others say "prompt is too long" or "too many tokens".
+const CONTEXT_OVERFLOW = /context[_ ]length|context size|context window|prompt is too long|too many tokens/i;
+
+/** An upstream refusal because the conversation no longer fits: agents compact on it instead of retrying. */
+export function isContextOverflow(error: ProxyError): boolean {
+	return (
+		error.code === "context_length_exceeded" || (error.kind === "bad_request" && CONTEXT_OVERFLOW.test(error.message))
+	);
+}

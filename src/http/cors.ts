@@ -6,7 +6,9 @@
 import { Elysia } from "elysia";
 import { globMatcher } from "../routing/glob.ts";
 
-const ALLOWED_HEADERS = "Authorization, Content-Type, User-Agent, Accept, X-Requested-With, X-Api-Key, X-Request-Id";
+// Anthropic's browser SDK sends its version, beta and direct-access headers on every call (Ollama's list lacks them).
+const ALLOWED_HEADERS =
+	"Authorization, Content-Type, User-Agent, Accept, X-Requested-With, X-Api-Key, X-Request-Id, Anthropic-Version, Anthropic-Beta, Anthropic-Dangerous-Direct-Browser-Access";
 const ALLOWED_METHODS = "GET, HEAD, POST, DELETE, OPTIONS";
 
 export function cors(config: { origins: string[] } | undefined) {
@@ -19,7 +21,7 @@ export function cors(config: { origins: string[] } | undefined) {
 		const headers = {
 			"access-control-allow-origin": origin,
 			vary: "Origin",
-			"access-control-expose-headers": "x-request-id, retry-after",
+			"access-control-expose-headers": "x-request-id, request-id, retry-after",
 		};
 		Object.assign(set.headers, headers);
 		if (request.method === "OPTIONS") {

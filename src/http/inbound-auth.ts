@@ -44,7 +44,7 @@ export function keyMatcher(keys: readonly KeyConfig[]) {
 export function inboundAuth(
 	keys: readonly KeyConfig[] | undefined,
 	requests: RequestLog,
-	reject: (pathname: string, error: ProxyError) => Response,
+	reject: (pathname: string, error: ProxyError, requestId: string) => Response,
 ) {
 	const plugin = new Elysia({ name: "inbound-auth" });
 	if (!keys) return plugin;
@@ -59,7 +59,7 @@ export function inboundAuth(
 		if (!key) {
 			const error = new ProxyError(401, presented === undefined ? "an API key is required" : "invalid API key");
 			record.status = error.status;
-			return reject(pathname, error);
+			return reject(pathname, error, record.id);
 		}
 		record.keyName = key.name;
 		record.allows = key.allows;

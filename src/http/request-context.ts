@@ -94,7 +94,10 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 export function requestContext(requests: RequestLog) {
 	return new Elysia({ name: "request-context" })
 		.onRequest(({ request, set }) => {
-			set.headers["x-request-id"] = requests.recordOf(request).id;
+			const id = requests.recordOf(request).id;
+			set.headers["x-request-id"] = id;
+			// Anthropic's SDK reads its own header name (exposed as `requestID`).
+			if (pathOf(request.url).startsWith("/v1/messages")) set.headers["request-id"] = id;
 		})
 		.onAfterResponse({ as: "global" }, (ctx) => {
 			const { request, responseValue, set } = ctx;

@@ -16,7 +16,14 @@ export type Timings = {
 	end: number;
 };
 
-export type TokenUsage = { promptTokens: number; completionTokens: number };
+export type TokenUsage = {
+	promptTokens: number;
+	completionTokens: number;
+	/** Prompt tokens the upstream served from its cache, when it says (agent protocols report them apart). */
+	cachedTokens?: number;
+	/** Completion tokens spent on reasoning, when the upstream says. */
+	reasoningTokens?: number;
+};
 
 const span = (from: number, to: number) => Math.max(1, Math.round(to - from));
 

@@ -26,10 +26,12 @@ export type Piece = {
 	finishReason: string | null;
 	usage?: TokenUsage;
 	logprobs: Logprob[];
+	/** The stop sequence that ended the answer, when the upstream names it (vLLM's `choices[].stop_reason`). */
+	stopSequence?: string;
 };
 
 /** A call being assembled; `index` is the upstream's, which orders the finished calls. */
-type PartialCall = { index: number; id: string; name: string; arguments: string };
+export type PartialCall = { index: number; id: string; name: string; arguments: string };
 
 // Reasoning arrives as `reasoning_content` (DeepSeek, older vLLM), `reasoning` (OpenRouter, newer vLLM, Ollama's
 // /v1) or OpenRouter's structured `reasoning_details`, which repeats `reasoning` when both are sent.
@@ -45,16 +47,27 @@ function reasoningOf(delta: ReasoningDelta): string {
 	return (delta.reasoning_details ?? []).map((d) => d.text ?? d.summary ?? "").join("");
 }
 
-function usageOf(
-	usage: { prompt_tokens?: number; completion_tokens?: number } | null | undefined,
-): TokenUsage | undefined {
-	return usage ? { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0 } : undefined;
+type UpstreamUsage = {
+	prompt_tokens?: number;
+	completion_tokens?: number;
+	prompt_tokens_details?: { cached_tokens?: number | null } | null;
+	completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+};
+
+function usageOf(usage: UpstreamUsage | null | undefined): TokenUsage | undefined {
+	if (!usage) return undefined;
+	const found: TokenUsage = { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0 };
+	const cached = usage.prompt_tokens_details?.cached_tokens;
+	const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+	if (cached) found.cachedTokens = cached;
+	if (reasoning) found.reasoningTokens = reasoning;
+	return found;
 }
 
 export function chatPiece(chunk: ChatCompletionChunk): Piece {
-	const choice = chunk.choices?.[0];
+	const choice = chunk.choices?.[0] as (ChatCompletionChunk.Choice & { stop_reason?: unknown }) | undefined;
 	const delta = (choice?.delta ?? {}) as ChatCompletionChunk.Choice.Delta & ReasoningDelta;
-	return {
+	const piece: Piece = {
 		content: delta.content ?? "",
 		reasoning: reasoningOf(delta),
 		toolCalls: delta.tool_calls ?? [],
@@ -62,6 +75,9 @@ export function chatPiece(chunk: ChatCompletionChunk): Piece {
 		usage: usageOf(chunk.usage),
 		logprobs: fromChatLogprobs(choice?.logprobs?.content),
 	};
+	// vLLM names the matched stop string here (an integer when a stop token id ended it).
+	if (typeof choice?.stop_reason === "string") piece.stopSequence = choice.stop_reason;
+	return piece;
 }
 
 export function completionPiece(chunk: Completion): Piece {
@@ -97,9 +113,9 @@ export function parseToolArguments(name: string, text: string): Record<string, u
 }
 
 /** Partial calls in the order they started, and which one each upstream `index` currently feeds. */
-type CallSlots = { calls: Map<number, PartialCall>; slotOfIndex: Map<number, number> };
+export type CallSlots = { calls: Map<number, PartialCall>; slotOfIndex: Map<number, number> };
 
-function accumulate({ calls, slotOfIndex }: CallSlots, deltas: readonly ToolCallDelta[]) {
+export function accumulateToolCalls({ calls, slotOfIndex }: CallSlots, deltas: readonly ToolCallDelta[]) {
 	for (const call of deltas) {
 		// Gemini's endpoint sends parallel calls without an index, or all at index 0: a new id starts a new call.
 		const index = typeof call.index === "number" ? call.index : -1;
@@ -152,7 +168,7 @@ export function eventTranslator(options: EventOptions) {
 		/** The delta this piece makes, if it makes one. */
 		push(piece: Piece): UpstreamEvent | undefined {
 			if (piece.usage) usage = piece.usage;
-			if (piece.toolCalls.length > 0) accumulate(slots, piece.toolCalls);
+			if (piece.toolCalls.length > 0) accumulateToolCalls(slots, piece.toolCalls);
 			const split = tags.push(piece.content);
 			if (piece.finishReason) finishReason = piece.finishReason;
 			return delta(split.content, piece.reasoning + split.thinking, piece.logprobs);

@@ -1,0 +1,125 @@
+/**
+ * The path every agent-protocol request takes (`/v1/messages`, `/v1/responses`): resolve the model through the same
+ * registry as `/api/chat`, send one streaming chat-completions request upstream (retries and fallbacks before the
+ * first byte), and hand each chunk to the protocol's renderer, which either streams its events as SSE or folds
+ * them into one JSON body. Nothing is committed to the client before the upstream answered.
+ */
+import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import { modelNotFound, ProxyError } from "../errors.ts";
+import type { StreamSummary } from "../http/request-context.ts";
+import { jsonResponse } from "../http/responses.ts";
+import { type SseEvent, sseResponse } from "../http/sse.ts";
+import { routeTarget } from "../routing/model-registry.ts";
+import type { Target } from "../translate/dialect.ts";
+import type { ModelFacts } from "../translate/model-metadata.ts";
+import { tokenLimitKey } from "../translate/options.ts";
+import { applyParamOverrides } from "../translate/param-overrides.ts";
+import { chatPiece, type Piece } from "../translate/upstream-events.ts";
+import type { AppDeps } from "./deps.ts";
+import { dispatch, routeFor } from "./dispatch.ts";
+
+/** What a protocol supplies: its events for each stage of one answer, and the whole body for a non-streaming client. */
+export type ProtocolRenderer = {
+	/** Sent as soon as the upstream answered, before the first token: long prefills then show progress. */
+	start(): SseEvent[];
+	push(piece: Piece): SseEvent[];
+	/** The closing events; throws when the answer cannot be rendered (it is then a failure like any other). */
+	finish(): SseEvent[];
+	/** The terminal events of a failure after the stream began. */
+	fail(error: ProxyError): SseEvent[];
+	/** The whole body, once `finish` has returned. */
+	whole(): Record<string, unknown>;
+	/** Token counts for the log line and the metrics, once `finish` has returned. */
+	usage(): { promptTokens: number; completionTokens: number };
+};
+
+export type AgentCall = {
+	request: Request;
+	/** The model as the client spelled it. */
+	model: string;
+	stream: boolean;
+	/** The route's path, for the metrics label. */
+	path: string;
+	/** The upstream request for the resolved model; throws a 400 for input it cannot take. */
+	params(target: Target, facts: ModelFacts): ChatCompletionCreateParamsStreaming;
+	renderer(): ProtocolRenderer;
+};
+
+const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
+
+export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Response> {
+	const requestStart = deps.clock.nowNs();
+	const route = await routeFor(deps, call.request, call.model, () => modelNotFound(call.model));
+	const chunks = await dispatch(
+		deps,
+		call.request,
+		route,
+		(current, scope) => {
+			const target = routeTarget(current);
+			const params = applyParamOverrides(
+				call.params(target, current.facts),
+				current.params,
+				tokenLimitKey("chat", target.id),
+			);
+			return current.upstream.chat(params, scope);
+		},
+		call.model,
+	);
+	const record = deps.requests.recordOf(call.request);
+	record.route = call.path;
+	const renderer = call.renderer();
+	let firstToken: number | undefined;
+	const stats = (): Omit<StreamSummary, "status"> => {
+		const { promptTokens, completionTokens } = renderer.usage();
+		return {
+			firstTokenMs: nsToMs((firstToken ?? deps.clock.nowNs()) - requestStart),
+			promptTokens,
+			evalTokens: completionTokens,
+		};
+	};
+
+	if (!call.stream) {
+		for await (const chunk of chunks) renderer.push(chatPiece(chunk));
+		renderer.finish();
+		record.stats = stats();
+		return jsonResponse(renderer.whole());
+	}
+
+	async function* events(): AsyncGenerator<SseEvent[]> {
+		yield renderer.start();
+		for await (const chunk of chunks) {
+			const out = renderer.push(chatPiece(chunk));
+			if (out.length > 0) {
+				firstToken ??= deps.clock.nowNs();
+				yield out;
+			}
+		}
+		yield renderer.finish();
+	}
+
+	// Counted from before the first event: a short stream can end before `sseResponse` returns.
+	deps.metrics.streamOpened();
+	let finished = false;
+	const response = await sseResponse(events(), (error) => renderer.fail(error), {
+		toError: (error) => {
+			deps.log.error({ err: error, reqId: record.id }, "stream failed");
+			return new ProxyError(500, "internal error");
+		},
+		onEnd: ({ error, aborted }) => {
+			finished = true;
+			deps.metrics.streamClosed();
+			if (error?.kind) deps.metrics.upstreamError(route.upstream.name, error.kind);
+			deps.requests.end(call.request, {
+				status: aborted ? 499 : 200,
+				...(error && { error: error.message }),
+				...(aborted && { aborted }),
+				...(!error && !aborted && stats()),
+			});
+		},
+	}).catch((error: unknown) => {
+		if (!finished) deps.metrics.streamClosed();
+		throw error;
+	});
+	record.streaming = true;
+	return response;
+}
