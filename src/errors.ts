@@ -42,7 +42,6 @@ const CONTEXT_OVERFLOW = /context[_ ]length|context size|context window|prompt i
 
 /** An upstream refusal because the conversation no longer fits: agents compact on it instead of retrying. */
 export function isContextOverflow(error: ProxyError): boolean {
-	return (
-		error.code === "context_length_exceeded" || (error.kind === "bad_request" && CONTEXT_OVERFLOW.test(error.message))
-	);
+	const fromUpstream = error.kind === "bad_request" || error.kind === "stream";
+	return error.code === "context_length_exceeded" || (fromUpstream && CONTEXT_OVERFLOW.test(error.message));
 }

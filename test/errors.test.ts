@@ -34,7 +34,12 @@ describe("isContextOverflow: an upstream refusal because the conversation no lon
 			new ProxyError(400, "context window too small"),
 			false,
 		],
-		["a 502 stream failure", new ProxyError(502, "upstream error: context length", {}, "stream"), false],
+		[
+			"an error event inside the upstream's stream",
+			new ProxyError(502, "upstream error: context length exceeded", {}, "stream"),
+			true,
+		],
+		["a server failure", new ProxyError(502, "upstream error (HTTP 500): context length", {}, "server"), false],
 	];
 	test.each(cases)("%s", (_, error, expected) => {
 		expect(isContextOverflow(error)).toBe(expected);
