@@ -57,7 +57,7 @@ afterAll(async () => {
 describe("the compiled binary, alone in an empty directory", () => {
 	test("answers the probes", async () => {
 		expect(await (await fetch(`${url}/`)).text()).toBe("Ollama is running");
-		expect(await (await fetch(`${url}/api/version`)).text()).toBe('{"version":"0.12.10"}');
+		expect(await (await fetch(`${url}/api/version`)).text()).toBe('{"version":"0.33.0"}');
 		const pkg = await Bun.file(join(ROOT, "package.json")).json();
 		expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "healthy", version: pkg.version });
 	});

@@ -36,8 +36,8 @@ describe("probes", () => {
 	test("GET /api/version is a plain X.Y.Z that Copilot accepts (>= 0.6.4)", async () => {
 		const res = await fetch(`${proxy.url}/api/version`);
 		expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
-		expect(await res.text()).toBe('{"version":"0.12.10"}');
-		expect((await ollama.version()).version).toBe("0.12.10");
+		expect(await res.text()).toBe('{"version":"0.33.0"}');
+		expect((await ollama.version()).version).toBe("0.33.0");
 	});
 
 	test("GET /health names the proxy's version from package.json", async () => {
