@@ -139,8 +139,11 @@ export type UpstreamOptions = {
 	models?: unknown[];
 	/** Requests must carry this bearer key, or get a 401 that quotes what they sent (as OpenAI does). */
 	apiKey?: string;
-	/** Replies chosen by the requested model id, for concurrent tests where a shared queue cannot be used. */
-	behaviors?: Record<string, () => Reply>;
+	/**
+	 * Replies chosen by the requested model id, for concurrent tests where a shared queue cannot be used. The request
+	 * body is passed so a reply can depend on the conversation (an agent's tool loop, next to its side requests).
+	 */
+	behaviors?: Record<string, (body: Record<string, unknown>) => Reply>;
 };
 
 export async function startTestUpstream(options: UpstreamOptions = {}) {
@@ -272,7 +275,9 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 								? "models"
 								: undefined;
 			if (!endpoint) return Response.json({ error: { message: "not found" } }, { status: 404 });
-			const scripted = queues[endpoint].shift() ?? options.behaviors?.[(body as { model?: string })?.model ?? ""]?.();
+			const scripted =
+				queues[endpoint].shift() ??
+				options.behaviors?.[(body as { model?: string })?.model ?? ""]?.(body as Record<string, unknown>);
 			if (scripted) return answer(scripted, request.signal);
 			if (endpoint === "models") return Response.json({ object: "list", data: state.models });
 			// Like OpenAI, a body of the wrong shape is a 400, never a crash.
