@@ -6,7 +6,7 @@ import { jsonResponse } from "../http/responses.ts";
 import type { Route } from "../routing/model-registry.ts";
 import { ModelRef } from "../schemas/ollama-requests.ts";
 import { ErrorResponse, PsResponse, ShowResponse, StatusResponse, TagsResponse } from "../schemas/ollama-responses.ts";
-import { showResponse, tagsEntry } from "../translate/model-metadata.ts";
+import { listedForChat, showResponse, tagsEntry } from "../translate/model-metadata.ts";
 import { ollamaName } from "../translate/model-names.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor, visibleRoutes } from "./dispatch.ts";
@@ -39,7 +39,10 @@ export function modelRoutes(deps: AppDeps) {
 		new Elysia({ name: "models" })
 			.get(
 				"/api/tags",
-				async ({ request }) => jsonResponse({ models: (await visibleRoutes(deps, request)).map(listEntry) }),
+				async ({ request }) => {
+					const routes = (await visibleRoutes(deps, request)).filter((route) => listedForChat(route.facts));
+					return jsonResponse({ models: routes.map(listEntry) });
+				},
 				{
 					response: TagsResponse,
 					detail: { summary: "List every upstream's models under Ollama names", tags: ["models"] },

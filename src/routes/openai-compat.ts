@@ -10,7 +10,7 @@ import { z } from "zod";
 import { modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { requiredModel } from "../schemas/ollama-requests.ts";
-import type { ModelFacts } from "../translate/model-metadata.ts";
+import { listedForChat, type ModelFacts } from "../translate/model-metadata.ts";
 import { tokenLimitKey } from "../translate/options.ts";
 import { applyParamOverrides } from "../translate/param-overrides.ts";
 import type { OpenAIPath } from "../upstream/upstream.ts";
@@ -88,7 +88,12 @@ export function openAICompatRoutes(deps: AppDeps) {
 		.get(
 			"/v1/models",
 			async ({ request }) =>
-				jsonResponse({ object: "list", data: (await visibleRoutes(deps, request)).map((r) => openAIModel(r.facts)) }),
+				jsonResponse({
+					object: "list",
+					data: (await visibleRoutes(deps, request))
+						.filter((r) => listedForChat(r.facts))
+						.map((r) => openAIModel(r.facts)),
+				}),
 			{ detail: { summary: "The models of /api/tags, in OpenAI's shape", tags: ["openai"] } },
 		)
 		.get(

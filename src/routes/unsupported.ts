@@ -1,4 +1,7 @@
-/** Model management that only makes sense for local weights: a clear error instead of a pretend success. */
+/**
+ * What the proxy cannot do, answered with a clear error instead of a pretend success: model management that only
+ * makes sense for local weights, and Ollama's ollama.com features (account, web search), which have no cloud here.
+ */
 import { Elysia } from "elysia";
 import { jsonResponse } from "../http/responses.ts";
 import { ErrorResponse } from "../schemas/ollama-responses.ts";
@@ -12,8 +15,21 @@ const refuse = (what: string) => () =>
 		400,
 	);
 
+// A 404, as an Ollama older than the feature answers: clients already treat that as "not available on this server"
+// and hide the feature, where a 400 would read as a fault in their request.
+const absent = (what: string) => () =>
+	jsonResponse(
+		{ error: `${what} is not available here: ollama-proxy has no ollama.com account or cloud behind it` },
+		404,
+	);
+
 const doc = {
 	response: { 400: ErrorResponse },
+	detail: { tags: ["unsupported"] },
+};
+
+const cloudDoc = {
+	response: { 404: ErrorResponse },
 	detail: { tags: ["unsupported"] },
 };
 
@@ -23,4 +39,10 @@ export const unsupportedRoutes = new Elysia({ name: "unsupported" })
 	.post("/api/copy", refuse("copying a model"), doc)
 	.delete("/api/delete", refuse("deleting a model"), doc)
 	.head("/api/blobs/:digest", refuse("uploading blobs"), doc)
-	.post("/api/blobs/:digest", refuse("uploading blobs"), doc);
+	.post("/api/blobs/:digest", refuse("uploading blobs"), doc)
+	.post("/api/me", absent("an ollama.com account"), cloudDoc)
+	.post("/api/signout", absent("signing out"), cloudDoc)
+	.delete("/api/user/keys/:encodedKey", absent("managing account keys"), cloudDoc)
+	.post("/api/experimental/web_search", absent("web search"), cloudDoc)
+	.post("/api/experimental/web_fetch", absent("web fetch"), cloudDoc)
+	.get("/api/experimental/model-recommendations", absent("model recommendations"), cloudDoc);

@@ -59,6 +59,12 @@ const think = z
 	})
 	.nullish();
 
+/** A boolean switch whose wrong type names the field and the value sent, as the `think` error does. */
+const flag = (name: string) =>
+	z
+		.boolean({ error: (issue) => `invalid ${name} value: ${JSON.stringify(issue.input)} (must be true or false)` })
+		.nullish();
+
 const FORMAT_ERROR = (value: unknown) =>
 	`invalid format: ${JSON.stringify(value)}; expected "json" or a valid JSON Schema object`;
 
@@ -130,8 +136,9 @@ const common = {
 	think,
 	logprobs: z.boolean().nullish(),
 	top_logprobs: topLogprobs,
-	truncate: z.boolean().nullish(),
-	shift: z.boolean().nullish(),
+	// Ollama's context-overflow switches (default true). The upstream has its own policy, so nothing maps them.
+	truncate: flag("truncate").describe("Accepted; the upstream decides what happens past the context window."),
+	shift: flag("shift").describe("Accepted; the upstream decides what happens past the context window."),
 };
 
 export const ChatRequest = z.looseObject({
@@ -159,7 +166,7 @@ export type GenerateRequest = z.infer<typeof GenerateRequest>;
 export const EmbedRequest = z.looseObject({
 	model: requiredModel,
 	input: z.unknown().describe("A string or an array of strings"),
-	truncate: z.boolean().nullish(),
+	truncate: flag("truncate"),
 	dimensions: int.positive().nullish(),
 	keep_alive: keepAlive,
 	options: OllamaOptions,

@@ -73,10 +73,23 @@ export const ModelDetails = z.object({
 	families: z.array(z.string()),
 	parameter_size: z.string(),
 	quantization_level: z.string(),
+	// Since Ollama v0.33 on `/api/tags`, so that clients need no `/api/show` per model.
+	context_length: z.number().int().optional(),
+	embedding_length: z.number().int().optional(),
 });
 export type ModelDetails = z.infer<typeof ModelDetails>;
 
-export const Capability = z.enum(["completion", "tools", "insert", "vision", "embedding", "thinking"]);
+// `audio`: the model takes audio in (speech-to-text here); `image`: it generates images (relayed from a real Ollama).
+export const Capability = z.enum([
+	"completion",
+	"tools",
+	"insert",
+	"vision",
+	"embedding",
+	"thinking",
+	"image",
+	"audio",
+]);
 export type Capability = z.infer<typeof Capability>;
 
 export const TagsModel = z.object({
@@ -86,6 +99,7 @@ export const TagsModel = z.object({
 	size: z.number().int(),
 	digest: z.string(),
 	details: ModelDetails,
+	capabilities: z.array(Capability).optional(),
 });
 export type TagsModel = z.infer<typeof TagsModel>;
 
@@ -95,10 +109,17 @@ export const ShowResponse = z.object({
 	modelfile: z.string(),
 	parameters: z.string(),
 	template: z.string(),
+	// Sent by a real Ollama (relayed); the proxy's own models have none of these.
+	renderer: z.string().optional(),
+	parser: z.string().optional(),
 	details: ModelDetails,
+	remote_model: z.string().optional(),
+	remote_host: z.string().optional(),
+	// Always present, even empty: ollama-python requires the key, and some integrations crash without it.
 	model_info: z.record(z.string(), z.union([z.string(), z.number()])),
 	capabilities: z.array(Capability),
 	modified_at: z.string(),
+	requires: z.string().optional(),
 });
 export type ShowResponse = z.infer<typeof ShowResponse>;
 
@@ -116,6 +137,9 @@ export type EmbedResponse = z.infer<typeof EmbedResponse>;
 export const EmbeddingsResponse = z.object({ embedding: z.array(z.number()) });
 
 export const StatusResponse = z.object({ status: z.string() });
+
+/** `/api/status`: whether Ollama's cloud models are reachable through this server, and who decided. */
+export const CloudStatusResponse = z.object({ cloud: z.object({ disabled: z.boolean(), source: z.string() }) });
 
 export const ErrorResponse = z.object({ error: z.string() });
 

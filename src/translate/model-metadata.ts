@@ -35,6 +35,8 @@ const KNOWN_CONTEXT: ReadonlyArray<readonly [RegExp, number]> = [
 ];
 
 const EMBEDDING_ID = /embed/i;
+// Speech-to-text models: Ollama's `audio` capability (audio in), served on `/v1/audio/transcriptions` only.
+const TRANSCRIPTION = /whisper|transcribe/;
 
 // Model families known by name, for upstreams whose /models says nothing about what a model can do (OpenAI, vLLM,
 // LM Studio). OpenRouter publishes the real answer, which wins (see `capabilitiesOf`).
@@ -74,12 +76,13 @@ export function contextLengthOf(model: UpstreamModel, fallback: number): number 
 
 /**
  * What a model can do, in Ollama's vocabulary. Copilot lists a model in agent mode only with `tools`, and agents
- * switch tools off when the list lacks it, so the answer must be right both ways. An empty list means the model is
- * not a text model at all (speech, images), and it is not listed.
+ * switch tools off when the list lacks it, so the answer must be right both ways. A transcription model takes audio
+ * only. An empty list means the model serves nothing the proxy speaks (speech out, images), and it is not listed.
  */
 export function capabilitiesOf(model: UpstreamModel): Capability[] {
 	const base = baseName(model.id).toLowerCase();
 	if (EMBEDDING_ID.test(base)) return ["embedding"];
+	if (TRANSCRIPTION.test(base)) return ["audio"];
 	if (NOT_TEXT.test(base)) return [];
 	const published = model.supported_parameters;
 	const inputs = model.architecture?.input_modalities;
@@ -94,6 +97,15 @@ export function capabilitiesOf(model: UpstreamModel): Capability[] {
 	const capabilities: Capability[] = ["completion"];
 	for (const name of ["tools", "vision", "thinking", "insert"] as const) if (has[name]) capabilities.push(name);
 	return capabilities;
+}
+
+/**
+ * Whether a model belongs in model lists (`/api/tags`, `/v1/models`). A transcription-only model is reachable by its
+ * name on `/v1/audio/transcriptions` but left out of the lists: chat clients (Copilot, Zed) offer every listed model
+ * in their pickers, where a speech model could only fail.
+ */
+export function listedForChat(facts: Pick<ModelFacts, "capabilities">): boolean {
+	return !(facts.capabilities.length === 1 && facts.capabilities[0] === "audio");
 }
 
 export function embeddingLengthOf(id: string): number | undefined {
@@ -128,14 +140,21 @@ export function modelDetails(facts: ModelFacts): ModelDetails {
 	};
 }
 
+/** An `/api/tags` entry carries what Ollama v0.33 lists, so clients need no `/api/show` per model to learn it. */
 export function tagsEntry(facts: ModelFacts): TagsModel {
+	const embeddingLength = embeddingLengthOf(facts.id);
 	return {
 		name: facts.name,
 		model: facts.name,
 		modified_at: rfc3339(facts.modifiedAt),
 		size: 0,
 		digest: digestOf(facts.id),
-		details: modelDetails(facts),
+		details: {
+			...modelDetails(facts),
+			context_length: facts.contextLength,
+			...(embeddingLength !== undefined && { embedding_length: embeddingLength }),
+		},
+		capabilities: facts.capabilities,
 	};
 }
 

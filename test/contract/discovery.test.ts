@@ -107,7 +107,9 @@ describe("GET /api/tags", () => {
 						families: ["gpt"],
 						parameter_size: "",
 						quantization_level: "",
+						context_length: 128000,
 					},
+					capabilities: ["completion", "tools", "vision"],
 				},
 				{
 					name: "text-embedding-3-small:latest",
@@ -122,7 +124,10 @@ describe("GET /api/tags", () => {
 						families: ["text"],
 						parameter_size: "",
 						quantization_level: "",
+						context_length: 8191,
+						embedding_length: 1536,
 					},
+					capabilities: ["embedding"],
 				},
 				{
 					name: "meta-llama/Llama-3.1-8B-Instruct:latest",
@@ -137,7 +142,9 @@ describe("GET /api/tags", () => {
 						families: ["llama"],
 						parameter_size: "",
 						quantization_level: "",
+						context_length: 65536,
 					},
+					capabilities: ["completion", "tools"],
 				},
 			],
 		});

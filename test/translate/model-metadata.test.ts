@@ -6,6 +6,7 @@ import {
 	contextLengthOf,
 	embeddingLengthOf,
 	familyOf,
+	listedForChat,
 	type ModelFacts,
 	modelDetails,
 	modelFacts,
@@ -103,9 +104,20 @@ describe("capabilitiesOf: embedding models embed, whatever else their name says"
 	});
 });
 
-describe("capabilitiesOf: models that are not text models have no capabilities, so they are not listed", () => {
+describe("capabilitiesOf: speech-to-text models take audio, Ollama's `audio` capability", () => {
 	test.each([
 		{ id: "whisper-1" },
+		{ id: "gpt-4o-transcribe" },
+		{ id: "gpt-4o-mini-transcribe" },
+		{ id: "openai/Whisper-Large-v3" },
+		{ id: "Systran/faster-whisper-large-v3" },
+	])("$id → [audio]", ({ id }) => {
+		expect(capabilitiesOf({ id })).toEqual(["audio"]);
+	});
+});
+
+describe("capabilitiesOf: models that are not text models have no capabilities, so they are not listed", () => {
+	test.each([
 		{ id: "tts-1-hd" },
 		{ id: "gpt-4o-mini-tts" },
 		{ id: "dall-e-3" },
@@ -114,11 +126,9 @@ describe("capabilitiesOf: models that are not text models have no capabilities, 
 		{ id: "davinci-002" },
 		{ id: "babbage-002" },
 		{ id: "gpt-4o-realtime-preview" },
-		{ id: "gpt-4o-transcribe" },
 		{ id: "gpt-4o-audio-preview" },
 		{ id: "sora-2" },
 		{ id: "gpt-5-search-api" },
-		{ id: "openai/Whisper-Large-v3" },
 	])("$id → []", ({ id }) => {
 		expect(capabilitiesOf({ id })).toEqual([]);
 	});
@@ -239,9 +249,9 @@ describe("capabilitiesOf: what OpenRouter publishes wins over the name", () => {
 			capabilities: ["embedding"],
 		},
 		{
-			kind: "a speech model stays unlisted",
+			kind: "a transcription model stays a transcription model",
 			model: { id: "openai/whisper-1", supported_parameters: ["tools"], architecture: { input_modalities: ["audio"] } },
-			capabilities: [],
+			capabilities: ["audio"],
 		},
 	])("$kind", ({ model, capabilities }) => {
 		expect(capabilitiesOf(model)).toEqual(capabilities);
@@ -323,14 +333,14 @@ describe("modelFacts: everything about one upstream model", () => {
 			},
 		},
 		{
-			kind: "a speech model has no capabilities",
+			kind: "a transcription model takes audio",
 			model: { id: "whisper-1", created: 1_677_532_384 },
 			facts: {
 				name: "whisper-1:latest",
 				id: "whisper-1",
 				family: "whisper",
 				contextLength: FALLBACK,
-				capabilities: [],
+				capabilities: ["audio"],
 				modifiedAt: new Date(1_677_532_384_000),
 			},
 		},
@@ -381,7 +391,8 @@ describe("tagsEntry: one `/api/tags` model, keys in Ollama's order", () => {
 			entry:
 				'{"name":"gpt-4o:latest","model":"gpt-4o:latest","modified_at":"2024-05-13T00:00:00Z","size":0,' +
 				'"digest":"a2a69af70d1b9be70f1abf8218492c5e65aea34285462bd65757cd6f44a7c10e",' +
-				'"details":{"parent_model":"","format":"","family":"gpt","families":["gpt"],"parameter_size":"","quantization_level":""}}',
+				'"details":{"parent_model":"","format":"","family":"gpt","families":["gpt"],"parameter_size":"","quantization_level":"",' +
+				'"context_length":128000},"capabilities":["completion","tools"]}',
 		},
 		{
 			facts: EMBEDDING,
@@ -389,10 +400,24 @@ describe("tagsEntry: one `/api/tags` model, keys in Ollama's order", () => {
 				'{"name":"text-embedding-3-small:latest","model":"text-embedding-3-small:latest",' +
 				'"modified_at":"2024-01-25T18:30:15.25Z","size":0,' +
 				'"digest":"31a7134a5bdc1c09eb1876abc2c66608b099a1db748c6fc9edfd94aeffa1d1bc",' +
-				'"details":{"parent_model":"","format":"","family":"text","families":["text"],"parameter_size":"","quantization_level":""}}',
+				'"details":{"parent_model":"","format":"","family":"text","families":["text"],"parameter_size":"","quantization_level":"",' +
+				'"context_length":8191,"embedding_length":1536},"capabilities":["embedding"]}',
 		},
 	])("$facts.name", ({ facts, entry }) => {
 		expect(JSON.stringify(tagsEntry(facts))).toBe(entry);
+	});
+});
+
+describe("listedForChat: a transcription-only model is reachable by name but not listed", () => {
+	test.each([
+		{ capabilities: ["completion", "tools"], listed: true },
+		{ capabilities: ["embedding"], listed: true },
+		{ capabilities: ["completion", "audio"], listed: true },
+		// A configured alias without capabilities was listed before transcription models had one: it stays listed.
+		{ capabilities: [], listed: true },
+		{ capabilities: ["audio"], listed: false },
+	] as { capabilities: Capability[]; listed: boolean }[])("$capabilities → $listed", ({ capabilities, listed }) => {
+		expect(listedForChat({ capabilities })).toBe(listed);
 	});
 });
 
