@@ -211,6 +211,15 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			idleWatched(
 				await whole(scope, (signal) => client.post(path, { body, signal, stream: body.stream === true }).asResponse()),
 			),
+		transcribe: async (form, scope) =>
+			idleWatched(
+				await whole(scope, (signal) =>
+					// The SDK sends FormData as multipart; Azure's deployment path is built from `__metadata.model`.
+					client
+						.post("/audio/transcriptions", { body: form, signal, __metadata: { model: form.get("model") } })
+						.asResponse(),
+				),
+			),
 	};
 	if (settings.kind === "ollama") {
 		const root = ollamaRoot(settings);

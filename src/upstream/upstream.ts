@@ -35,6 +35,11 @@ export type Upstream = {
 	 * the `/v1` surface that relays bytes instead of translating.
 	 */
 	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
+	/**
+	 * Sends a multipart body (its `model` field already the upstream's id) to OpenAI's `/audio/transcriptions` and
+	 * returns the successful response untouched, like `forward`.
+	 */
+	transcribe(form: FormData, scope: CallScope): Promise<Response>;
 	/** A real Ollama only: an `/api/*` request passed through as it is, whatever the answer. */
 	native?(path: string, body: unknown, scope: CallScope): Promise<Response>;
 };
