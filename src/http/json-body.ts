@@ -1,11 +1,38 @@
 /**
  * Request bodies are JSON whatever the content type says, as Ollama (gin `ShouldBindJSON`) reads them: `curl -d`
  * sends `application/x-www-form-urlencoded` and `fetch` with a string body sends `text/plain`.
+ * Compressed bodies are read too: Codex sends `Content-Encoding: zstd` to servers it believes are OpenAI, and Ollama
+ * accepts it (`ollama: middleware/openai.go`); gzip is the other encoding HTTP clients commonly send.
  */
+import { gunzipSync, zstdDecompressSync } from "node:zlib";
 import { ProxyError } from "../errors.ts";
 
+// Ollama's cap on a decompressed body. The output is bounded while decompressing, so a small bomb cannot fill memory.
+export const MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024;
+
+const DECOMPRESSORS: Record<string, (bytes: Uint8Array, options: { maxOutputLength: number }) => Buffer> = {
+	zstd: zstdDecompressSync,
+	gzip: gunzipSync,
+	"x-gzip": gunzipSync,
+};
+
+async function bodyText(request: Request): Promise<string> {
+	const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
+	if (!encoding || encoding === "identity") return request.text();
+	const decompress = DECOMPRESSORS[encoding];
+	if (!decompress) throw new ProxyError(415, `unsupported content encoding: ${encoding}`);
+	const bytes = new Uint8Array(await request.arrayBuffer());
+	let plain: Buffer;
+	try {
+		plain = decompress(bytes, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
+	} catch {
+		throw new ProxyError(400, `failed to decompress ${encoding === "x-gzip" ? "gzip" : encoding} body`);
+	}
+	return new TextDecoder().decode(plain);
+}
+
 export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-	const text = await request.text();
+	const text = await bodyText(request);
 	if (text.length === 0) throw new ProxyError(400, "missing request body");
 	// A chunked body has no content-length to check up front.
 	if (Buffer.byteLength(text) > maxBytes) throw tooLarge(maxBytes);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ProxyError } from "../../src/errors.ts";
-import { nestingDepth, readJsonBody } from "../../src/http/json-body.ts";
+import { MAX_DECOMPRESSED_BYTES, nestingDepth, readJsonBody } from "../../src/http/json-body.ts";
 
 describe("nestingDepth", () => {
 	test.each([
@@ -45,5 +45,58 @@ describe("readJsonBody", () => {
 			status: 413,
 			message: "request body is larger than 500 bytes",
 		});
+	});
+});
+
+describe("readJsonBody with a compressed body", () => {
+	const body = '{"model":"x","input":"é"}';
+	const post = (bytes: Uint8Array | string, encoding: string, max = 1000) =>
+		readJsonBody(
+			new Request("http://x.test", { method: "POST", body: bytes, headers: { "content-encoding": encoding } }),
+			max,
+		);
+	const failure = async (promise: Promise<unknown>) => {
+		const error = await promise.catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(ProxyError);
+		return { status: (error as ProxyError).status, message: (error as ProxyError).message };
+	};
+
+	test.each([
+		["zstd", Bun.zstdCompressSync(Buffer.from(body))],
+		["gzip", Bun.gzipSync(Buffer.from(body))],
+		["x-gzip", Bun.gzipSync(Buffer.from(body))],
+		[" ZSTD ", Bun.zstdCompressSync(Buffer.from(body))],
+		["identity", Buffer.from(body)],
+	])("%j is decompressed", async (encoding, bytes) => {
+		expect(await post(bytes, encoding)).toEqual({ model: "x", input: "é" });
+	});
+
+	test.each([
+		["zstd", "failed to decompress zstd body"],
+		["gzip", "failed to decompress gzip body"],
+		["x-gzip", "failed to decompress gzip body"],
+	])("a corrupt %s body is a 400", async (encoding, message) => {
+		expect(await failure(post("not compressed at all", encoding))).toEqual({ status: 400, message });
+	});
+
+	test("more than 20 MiB once decompressed is refused, without decompressing it all", async () => {
+		const bomb = Bun.zstdCompressSync(Buffer.alloc(MAX_DECOMPRESSED_BYTES + 1, 32));
+		expect(bomb.length).toBeLessThan(10_000);
+		expect(await failure(post(bomb, "zstd", 64 * 1024 * 1024))).toEqual({
+			status: 400,
+			message: "failed to decompress zstd body",
+		});
+	});
+
+	test("the size limit applies to the decompressed body", async () => {
+		const large = JSON.stringify("x".repeat(2000));
+		expect(await failure(post(Bun.gzipSync(Buffer.from(large)), "gzip"))).toEqual({
+			status: 413,
+			message: "request body is larger than 1000 bytes",
+		});
+	});
+
+	test("an unknown encoding is a 415", async () => {
+		expect(await failure(post(body, "br"))).toEqual({ status: 415, message: "unsupported content encoding: br" });
 	});
 });
