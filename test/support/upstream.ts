@@ -144,6 +144,8 @@ export type UpstreamOptions = {
 	 * body is passed so a reply can depend on the conversation (an agent's tool loop, next to its side requests).
 	 */
 	behaviors?: Record<string, (body: Record<string, unknown>) => Reply>;
+	/** false: no `/audio/transcriptions` here, a 404 as from a server without speech-to-text. */
+	transcriptions?: boolean;
 };
 
 export async function startTestUpstream(options: UpstreamOptions = {}) {
@@ -233,6 +235,47 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 		});
 	}
 
+	/**
+	 * OpenAI's speech-to-text: a multipart body, recorded as its fields (files as name, type and base64 bytes), answered
+	 * with a text that names what was heard, as JSON or (`response_format=text`) as plain text.
+	 */
+	async function transcription(request: Request, url: URL, pathname: string): Promise<Response> {
+		let form: FormData;
+		try {
+			form = await request.formData();
+		} catch {
+			return Response.json(
+				{ error: { message: "invalid multipart body", type: "invalid_request_error" } },
+				{ status: 400 },
+			);
+		}
+		const fields: Record<string, unknown> = {};
+		for (const [key, value] of form.entries()) {
+			fields[key] =
+				typeof value === "string"
+					? value
+					: { name: value.name, type: value.type, base64: Buffer.from(await value.arrayBuffer()).toString("base64") };
+		}
+		requests.push({
+			method: request.method,
+			path: pathname,
+			url: url.pathname + url.search,
+			headers: request.headers,
+			body: fields,
+		});
+		const file = form.get("file");
+		if (!(file instanceof File)) {
+			return Response.json(
+				{ error: { message: "Missing required parameter: 'file'.", type: "invalid_request_error" } },
+				{ status: 400 },
+			);
+		}
+		const text = `heard ${file.size} bytes of ${file.name}`;
+		if (form.get("response_format") === "text")
+			return new Response(`${text}\n`, { headers: { "content-type": "text/plain; charset=utf-8" } });
+		return Response.json({ text });
+	}
+
 	const server = Bun.serve({
 		hostname: "127.0.0.1",
 		port: 0,
@@ -241,6 +284,8 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 			const url = new URL(request.url);
 			// Azure OpenAI puts the deployment in the path: /openai/deployments/<name>/chat/completions?api-version=…
 			const pathname = url.pathname.replace(/^\/openai\/deployments\/[^/]+/, "/v1").replace(/^\/openai\//, "/v1/");
+			if (pathname === "/v1/audio/transcriptions" && options.transcriptions !== false)
+				return transcription(request, url, pathname);
 			const text = request.method === "GET" ? "" : await request.text();
 			let body: unknown = text;
 			try {
