@@ -1,0 +1,93 @@
+/**
+ * The real Claude Code CLI, headless (`claude -p`), against the proxy in front of the test upstream: the user's
+ * recipe (`ANTHROPIC_BASE_URL` = the proxy) must give a working agent, answers and tool loop included.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { asks, chatBodies, cleanUpClis, makeHome, messagesOf, runClaude, toolCallStream } from "../support/cli.ts";
+import { startProxy, type TestProxy } from "../support/proxy.ts";
+import { type Reply, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
+
+// Starting the native CLI takes seconds on a loaded machine; this bounds a hung run, it asserts no timing.
+const TIMEOUT = 120_000;
+const MODEL = "gpt-4o";
+
+let upstream: TestUpstream | undefined;
+let proxy: TestProxy | undefined;
+
+afterEach(async () => {
+	await cleanUpClis();
+	await proxy?.stop();
+	upstream?.stop();
+	proxy = upstream = undefined;
+});
+
+/** The proxy in front of an upstream whose answers follow the conversation; any other request gets `side`. */
+async function serve(answer: (body: Record<string, unknown>) => Reply | undefined) {
+	upstream = await startTestUpstream({ behaviors: { [MODEL]: (body) => answer(body) ?? textStream(["side"]) } });
+	proxy = await startProxy(upstream.url);
+	return { upstream, proxy };
+}
+
+describe("Claude Code through the proxy", () => {
+	test(
+		"a plain answer: the upstream streams pong, claude prints it and exits 0",
+		async () => {
+			const { upstream, proxy } = await serve((body) =>
+				asks(body, "say ping") ? textStream(["po", "ng"]) : undefined,
+			);
+			const home = await makeHome("claude");
+
+			const run = await runClaude(home, proxy.url, "say ping", ["--model", MODEL]);
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+			const main = chatBodies(upstream).find((body) => asks(body, "say ping"));
+			expect(main?.stream).toBe(true);
+			// Claude Code's own tools reach the model as functions.
+			const names = ((main?.tools ?? []) as Array<{ function: { name: string } }>).map((t) => t.function.name);
+			expect(names).toEqual(expect.arrayContaining(["Bash", "Read", "Edit", "Write"]));
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"a tool loop: the upstream calls Bash, claude runs it and the result comes back as a tool message with the call's id",
+		async () => {
+			const callId = "call_cc_bash_1";
+			const { upstream, proxy } = await serve((body) => {
+				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["The command printed ", "hi."]);
+				if (asks(body, "run echo hi")) {
+					return toolCallStream(callId, "Bash", ['{"command":"ec', 'ho hi","description":"Print hi"}']);
+				}
+				return undefined;
+			});
+			const home = await makeHome("claude");
+
+			// Headless mode refuses tools unless allowed; this allows exactly the command the model asks for.
+			const run = await runClaude(home, proxy.url, "run echo hi", ["--model", MODEL, "--allowedTools", "Bash(echo:*)"]);
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({
+				exitCode: 0,
+				stdout: "The command printed hi.\n",
+			});
+			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
+			const messages = messagesOf(followUp ?? {});
+			const toolIndex = messages.findIndex((m) => m.role === "tool");
+			expect(messages[toolIndex]).toEqual({ role: "tool", tool_call_id: callId, content: "hi" });
+			const call = messages[toolIndex - 1];
+			expect(call?.role).toBe("assistant");
+			expect(
+				call?.tool_calls?.map((c) => ({
+					...c,
+					function: { ...c.function, arguments: JSON.parse(c.function.arguments) },
+				})),
+			).toEqual([
+				{
+					id: callId,
+					type: "function",
+					function: { name: "Bash", arguments: { command: "echo hi", description: "Print hi" } },
+				},
+			]);
+		},
+		TIMEOUT,
+	);
+});

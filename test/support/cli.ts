@@ -1,0 +1,180 @@
+/**
+ * Runs the real coding-agent CLIs (Claude Code, Codex) headless against a proxy. Each run gets a throwaway home and
+ * working folder and an environment holding only what that CLI needs, so nothing from the machine's own setup (keys,
+ * config, telemetry, a real Anthropic or OpenAI account) takes part, and it is killed if the test ends first.
+ */
+import { existsSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Subprocess } from "bun";
+import { chunk, type Reply, type TestUpstream, usageChunk } from "./upstream.ts";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const BIN = join(ROOT, "node_modules/.bin");
+/**
+ * Homes live under node_modules/.cache, not /tmp: Codex refuses to set up its helper commands (`apply_patch` and
+ * friends on PATH) under the system temp folder, and the folder is ignored by git and removed after each run.
+ */
+const HOMES = join(ROOT, "node_modules/.cache/agent-cli-tests");
+
+/** Only what a shell tool run by the agent needs (bash, echo, node for codex's launcher). */
+const BASE_ENV = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", TERM: "dumb" };
+
+export type CliRun = { exitCode: number | null; signal: string | null; stdout: string; stderr: string };
+
+export type AgentHome = {
+	/** Throwaway HOME. */
+	home: string;
+	/** The agent's working folder (inside the home), where its shell commands run. */
+	cwd: string;
+	remove(): Promise<void>;
+};
+
+const running = new Set<Subprocess>();
+const homes = new Set<AgentHome>();
+
+export async function makeHome(name: string): Promise<AgentHome> {
+	await mkdir(HOMES, { recursive: true });
+	const home = await mkdtemp(join(HOMES, `${name}-`));
+	const cwd = join(home, "work");
+	await mkdir(cwd);
+	// Codex wants its CODEX_HOME to exist; Claude Code creates its own folders.
+	await mkdir(join(home, ".codex"));
+	const made: AgentHome = {
+		home,
+		cwd,
+		remove: async () => {
+			homes.delete(made);
+			await rm(home, { recursive: true, force: true });
+		},
+	};
+	homes.add(made);
+	return made;
+}
+
+/** Kills every CLI still running and removes every home; for `afterEach`. */
+export async function cleanUpClis(): Promise<void> {
+	for (const child of running) child.kill("SIGKILL");
+	await Promise.all([...running].map((child) => child.exited));
+	await Promise.all([...homes].map((h) => h.remove()));
+}
+
+/**
+ * Runs a command to its end, stdin closed (Codex reads a prompt from stdin when it is a pipe). `limitMs` kills a
+ * CLI that hangs so the test fails with its output instead of only a timeout; it is not a timing assertion.
+ */
+export async function runCli(cmd: string[], options: { env: Record<string, string>; cwd: string; limitMs: number }) {
+	const child = Bun.spawn(cmd, {
+		cwd: options.cwd,
+		env: { ...BASE_ENV, ...options.env },
+		stdin: "ignore",
+		stdout: "pipe",
+		stderr: "pipe",
+		timeout: options.limitMs,
+		killSignal: "SIGKILL",
+	});
+	running.add(child);
+	try {
+		const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
+		await child.exited;
+		const run: CliRun = {
+			exitCode: child.exitCode,
+			signal: child.signalCode === null ? null : String(child.signalCode),
+			stdout,
+			stderr,
+		};
+		// The CLIs say why they failed on stderr; shown only then, since both print warnings on every run.
+		if (run.exitCode !== 0) console.error(`${cmd[0]} exited ${run.exitCode ?? run.signal}:\n${stderr}`);
+		return run;
+	} finally {
+		running.delete(child);
+	}
+}
+
+/**
+ * Claude Code's launcher. Bun links `.bin/claude` straight to the platform package's native binary (it skips the
+ * package's postinstall, which would copy that binary over the `bin/claude.exe` stub); an installer that neither
+ * runs the postinstall nor links like Bun leaves the stub, which only prints an error, so the postinstall is run here.
+ */
+function claudeBinary(): string {
+	const linked = join(BIN, "claude");
+	if (existsSync(linked) && statSync(linked).size > 4096) return linked;
+	const pkg = join(ROOT, "node_modules/@anthropic-ai/claude-code");
+	const exe = join(pkg, "bin/claude.exe");
+	if (statSync(exe).size <= 4096) {
+		const installed = Bun.spawnSync(["node", "install.cjs"], { cwd: pkg, stderr: "pipe" });
+		if (installed.exitCode !== 0) throw new Error(`claude-code install.cjs failed: ${installed.stderr.toString()}`);
+	}
+	return exe;
+}
+
+/** `claude -p <prompt>` against `baseUrl` (the proxy's root), with a dummy key and no telemetry or update checks. */
+export function runClaude(home: AgentHome, baseUrl: string, prompt: string, args: string[] = [], limitMs = 90_000) {
+	return runCli([claudeBinary(), "-p", prompt, ...args], {
+		cwd: home.cwd,
+		limitMs,
+		env: {
+			HOME: home.home,
+			ANTHROPIC_BASE_URL: baseUrl,
+			ANTHROPIC_API_KEY: "sk-dummy",
+			DISABLE_TELEMETRY: "1",
+			DISABLE_AUTOUPDATER: "1",
+			CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+		},
+	});
+}
+
+/** `codex exec --oss` against `baseUrl` (the proxy's root; Codex is given `<root>/v1`), outside any git repository. */
+export function runCodex(home: AgentHome, baseUrl: string, prompt: string, args: string[] = [], limitMs = 90_000) {
+	return runCli(
+		[join(BIN, "codex"), "exec", "--oss", "--local-provider=ollama", "--skip-git-repo-check", ...args, prompt],
+		{
+			cwd: home.cwd,
+			limitMs,
+			env: { HOME: home.home, CODEX_HOME: join(home.home, ".codex"), CODEX_OSS_BASE_URL: `${baseUrl}/v1` },
+		},
+	);
+}
+
+type ChatMessage = { role: string; content?: unknown; tool_call_id?: string; tool_calls?: ToolCall[] };
+type ToolCall = { id: string; type: string; function: { name: string; arguments: string } };
+
+/** An upstream answer that calls one tool, its arguments streamed in the given pieces (as OpenAI splits them). */
+export function toolCallStream(id: string, name: string, argumentPieces: string[]): Reply {
+	return {
+		kind: "stream",
+		chunks: [
+			chunk({ role: "assistant", content: null }),
+			...argumentPieces.map((piece, i) =>
+				chunk({
+					tool_calls: [
+						i === 0
+							? { index: 0, id, type: "function", function: { name, arguments: piece } }
+							: { index: 0, function: { arguments: piece } },
+					],
+				}),
+			),
+			chunk({}, "tool_calls"),
+			usageChunk(900, 12),
+		],
+	};
+}
+
+/** The chat messages of one upstream request. */
+export const messagesOf = (body: Record<string, unknown>) => (body.messages ?? []) as ChatMessage[];
+
+/** The text of a chat message's content, whether a string or parts. */
+export function textOf(message: ChatMessage | undefined): string {
+	const content = message?.content;
+	if (typeof content === "string") return content;
+	if (!Array.isArray(content)) return "";
+	return content.map((part: { text?: string }) => part.text ?? "").join("");
+}
+
+/** Whether the user asked `prompt` in this request (the agents add reminder and context blocks around it). */
+export const asks = (body: Record<string, unknown>, prompt: string) =>
+	messagesOf(body).some((m) => m.role === "user" && textOf(m).includes(prompt));
+
+/** The upstream chat requests recorded, as bodies. */
+export const chatBodies = (upstream: TestUpstream) =>
+	upstream.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as Record<string, unknown>);
