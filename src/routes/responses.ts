@@ -1,0 +1,93 @@
+/**
+ * `POST /v1/responses` (OpenAI's Responses API, as Codex and `openai.responses` speak it), translated onto the
+ * route's upstream chat completions. Stateless: nothing is stored, so the other `/v1/responses/*` routes find nothing.
+ */
+import { Elysia } from "elysia";
+import { modelNotFound, ProxyError } from "../errors.ts";
+import { jsonResponse } from "../http/responses.ts";
+import { ResponsesRequest } from "../schemas/responses-requests.ts";
+import { estimatePromptTokens, prepareResponses, responsesChatParams } from "../translate/responses-request.ts";
+import { responsesRenderer } from "../translate/responses-stream.ts";
+import { agentAnswer } from "./agent-answer.ts";
+import type { AppDeps } from "./deps.ts";
+import { routeFor } from "./dispatch.ts";
+
+// 96 random bits, as OpenAI's own ids carry: clients key their history on these.
+const ID_BYTES = 12;
+
+export function randomId(prefix: string): string {
+	return prefix + Buffer.from(crypto.getRandomValues(new Uint8Array(ID_BYTES))).toString("hex");
+}
+
+const notFound = (id: string) => new ProxyError(404, `Response with id '${id}' not found.`);
+
+export function responsesRoutes(deps: AppDeps) {
+	const now = () => Math.floor(deps.clock.wallTime().getTime() / 1000);
+
+	return new Elysia({ name: "responses" })
+		.post(
+			"/v1/responses",
+			async ({ body, request, server }) => {
+				// Answers can pause for minutes (reasoning models); the idle timer must not cut them.
+				server?.timeout(request, 0);
+				const prepared = prepareResponses(body);
+				if (prepared.dropped.length > 0) {
+					deps.log.debug(
+						{ reqId: deps.requests.recordOf(request).id, dropped: prepared.dropped },
+						"hosted tools dropped: no upstream can run them",
+					);
+				}
+				return agentAnswer(deps, {
+					request,
+					model: body.model,
+					stream: body.stream ?? false,
+					path: "/v1/responses",
+					params: (target) => responsesChatParams(body, prepared, target),
+					renderer: () =>
+						responsesRenderer({
+							request: body,
+							names: prepared.names,
+							now,
+							newId: randomId,
+							promptEstimate: estimatePromptTokens(prepared),
+						}),
+				});
+			},
+			{
+				body: ResponsesRequest,
+				parse: "json",
+				detail: {
+					summary: "Create a model response (OpenAI Responses API)",
+					description:
+						"Translated onto the model's chat completions. Streams server-sent events when `stream` is true. " +
+						"Stateless: `previous_response_id`, `conversation`, `background` and `prompt` are refused; hosted " +
+						"tools (web_search, …) are dropped.",
+					tags: ["openai"],
+				},
+			},
+		)
+		.post(
+			"/v1/responses/input_tokens",
+			async ({ body, request }) => {
+				const prepared = prepareResponses(body);
+				await routeFor(deps, request, body.model, () => modelNotFound(body.model));
+				return jsonResponse({ object: "response.input_tokens", input_tokens: estimatePromptTokens(prepared) });
+			},
+			{
+				body: ResponsesRequest,
+				parse: "json",
+				detail: {
+					summary: "Estimate a request's input tokens",
+					description: "About four characters per token of the translated conversation and tools.",
+					tags: ["openai"],
+				},
+			},
+		)
+		.all(
+			"/v1/responses/*",
+			({ params }) => {
+				throw notFound(params["*"].split("/")[0] ?? "");
+			},
+			{ detail: { hide: true } },
+		);
+}
