@@ -44,7 +44,7 @@ const format = z.looseObject({
 	description: z.string().nullish(),
 });
 
-const unsupported = z.unknown().describe("Not supported: this server keeps no responses.");
+const unsupported = z.unknown().optional().describe("Not supported: this server keeps no responses.");
 
 export const ResponsesRequest = z.looseObject({
 	model: requiredModel,
