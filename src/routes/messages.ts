@@ -1,0 +1,79 @@
+/**
+ * Anthropic's Messages API, as Ollama ≥ 0.14 serves it and Claude Code calls it (`ANTHROPIC_BASE_URL`):
+ * `POST /v1/messages` translated onto the route's upstream chat completions, `POST /v1/messages/count_tokens`
+ * (an estimate: Ollama has no such route), and a 404 in Anthropic's shape for the rest of `/v1/messages/*`.
+ */
+import { Elysia } from "elysia";
+import { modelNotFound, ProxyError } from "../errors.ts";
+import { jsonResponse } from "../http/responses.ts";
+import { CountTokensRequest, MessagesRequest } from "../schemas/anthropic-requests.ts";
+import { messagesToOpenAI } from "../translate/anthropic-request.ts";
+import { anthropicRenderer } from "../translate/anthropic-stream.ts";
+import { estimateInputTokens } from "../translate/token-estimate.ts";
+import { agentAnswer } from "./agent-answer.ts";
+import type { AppDeps } from "./deps.ts";
+import { routeFor } from "./dispatch.ts";
+
+export function messagesRoutes(deps: AppDeps) {
+	return new Elysia({ name: "messages" })
+		.post(
+			"/v1/messages",
+			({ body, request, server }) => {
+				// Long prefills and reasoning can be quiet for minutes; the idle timer must not cut them.
+				server?.timeout(request, 0);
+				const estimatedInputTokens = estimateInputTokens(body);
+				const requestId = deps.requests.recordOf(request).id;
+				return agentAnswer(deps, {
+					request,
+					model: body.model,
+					// Claude Code sends `accept: application/json` even when it streams: only the body decides.
+					stream: body.stream ?? false,
+					path: "/v1/messages",
+					params: (target, facts) =>
+						messagesToOpenAI(body, target, {
+							// The configured fallback is a guess, not the model's window: clamping to it could starve answers.
+							contextLength:
+								facts.contextLength === deps.settings.defaultContextLength ? undefined : facts.contextLength,
+						}),
+					renderer: () => anthropicRenderer({ model: body.model, requestId, estimatedInputTokens }),
+				});
+			},
+			{
+				body: MessagesRequest,
+				parse: "json",
+				detail: {
+					summary: "Anthropic Messages",
+					description:
+						"Anthropic's Messages API translated onto the model's upstream chat completions: one `message` object, " +
+						"or SSE events when `stream` is true. Errors come in Anthropic's shape.",
+					tags: ["anthropic"],
+				},
+			},
+		)
+		.post(
+			"/v1/messages/count_tokens",
+			async ({ body, request }) => {
+				await routeFor(deps, request, body.model, () => modelNotFound(body.model));
+				// Ollama's len/4 estimate (see token-estimate.ts): no upstream tokenizer is asked.
+				return jsonResponse({ input_tokens: estimateInputTokens(body) });
+			},
+			{
+				body: CountTokensRequest,
+				parse: "json",
+				detail: {
+					summary: "Count a Messages request's input tokens (estimate)",
+					description:
+						"An estimate, as Ollama makes it: the UTF-8 length of the system prompt, messages and tools divided by 4. " +
+						"Images are not counted.",
+					tags: ["anthropic"],
+				},
+			},
+		)
+		.all(
+			"/v1/messages/*",
+			({ request }) => {
+				throw new ProxyError(404, `not found: ${request.method} ${new URL(request.url).pathname}`);
+			},
+			{ parse: "none", detail: { hide: true } },
+		);
+}
