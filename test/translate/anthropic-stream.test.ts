@@ -345,7 +345,9 @@ describe("stopReasonOf and anthropicUsage", () => {
 			{ input_tokens: 11, output_tokens: 3 },
 		],
 	])("%j → %j", (usage, expected) => {
-		expect(anthropicUsage({ ...USAGE, ...usage }, { input: 11, output: 3 })).toEqual(expected);
+		expect(anthropicUsage({ ...USAGE, ...usage }, { input: 11, output: 3 }) as Record<string, number>).toEqual(
+			expected,
+		);
 	});
 
 	test("randomId: the prefix and 128 random bits, never twice", () => {
