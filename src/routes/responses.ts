@@ -19,7 +19,10 @@ export function randomId(prefix: string): string {
 	return prefix + Buffer.from(crypto.getRandomValues(new Uint8Array(ID_BYTES))).toString("hex");
 }
 
-const notFound = (id: string) => new ProxyError(404, `Response with id '${id}' not found.`);
+/** The 404 OpenAI answers for a response id it does not know; the id is the path's first segment. */
+function missing(rest: string): never {
+	throw new ProxyError(404, `Response with id '${rest.split("/")[0]}' not found.`);
+}
 
 export function responsesRoutes(deps: AppDeps) {
 	const now = () => Math.floor(deps.clock.wallTime().getTime() / 1000);
@@ -82,12 +85,14 @@ export function responsesRoutes(deps: AppDeps) {
 					tags: ["openai"],
 				},
 			},
-		)
-		.all(
-			"/v1/responses/*",
-			({ params }) => {
-				throw notFound(params["*"].split("/")[0] ?? "");
-			},
-			{ detail: { hide: true } },
 		);
 }
+
+/**
+ * Stored responses and their sub-resources (`/input_items`, `/cancel`, DELETE): nothing is ever stored, so OpenAI's
+ * 404. No body is read: register it before the body parser, as `unsupportedRoutes` is.
+ */
+export const storedResponsesRoutes = new Elysia({ name: "stored-responses" })
+	.get("/v1/responses/*", ({ params }) => missing(params["*"]), { detail: { hide: true } })
+	.delete("/v1/responses/*", ({ params }) => missing(params["*"]), { detail: { hide: true } })
+	.post("/v1/responses/*", ({ params }) => missing(params["*"]), { detail: { hide: true } });
