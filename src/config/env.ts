@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DIALECTS } from "../translate/dialect.ts";
+import { maxUpstreamConnections } from "./file.ts";
 
 const int = (min = 1) => z.coerce.number().int().min(min).optional();
 
@@ -31,6 +32,8 @@ export const EnvConfig = z.object({
 	DEFAULT_CONTEXT_LENGTH: int(),
 	/** How long in-flight streams may run after SIGTERM before they are cut. */
 	SHUTDOWN_GRACE_MS: int(0),
+	/** Connections open to all upstreams together: one per request in flight, streams included. */
+	MAX_UPSTREAM_CONNECTIONS: z.coerce.number().pipe(maxUpstreamConnections).optional(),
 });
 export type EnvConfig = z.infer<typeof EnvConfig>;
 

@@ -99,6 +99,14 @@ export const KeyConfig = z.strictObject({
 });
 export type KeyConfig = z.infer<typeof KeyConfig>;
 
+/** Bounds of `max_upstream_connections`: beyond 65 536 a process runs out of ports to one upstream anyway. */
+export const MAX_UPSTREAM_CONNECTIONS = { default: 4096, min: 1, max: 65_536 } as const;
+export const maxUpstreamConnections = z
+	.number()
+	.int()
+	.min(MAX_UPSTREAM_CONNECTIONS.min)
+	.max(MAX_UPSTREAM_CONNECTIONS.max);
+
 export const FileConfig = z.strictObject({
 	$schema: z.string().optional(),
 	listen: z
@@ -108,6 +116,11 @@ export const FileConfig = z.strictObject({
 		})
 		.default({}),
 	log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).optional(),
+	max_upstream_connections: maxUpstreamConnections
+		.optional()
+		.describe(
+			`Connections open to all upstreams together, one per request in flight (default ${MAX_UPSTREAM_CONNECTIONS.default}); more requests wait for one to end.`,
+		),
 	upstreams: z.array(UpstreamConfig).min(1, "at least one upstream is needed"),
 	models: z.array(ModelConfig).default([]),
 	keys: z.array(KeyConfig).optional().describe("Absent: no inbound authentication."),

@@ -5,11 +5,16 @@
 import { readFileSync } from "node:fs";
 import { type Dialect, dialectOf } from "../translate/dialect.ts";
 import { ConfigError, configIssue, type EnvConfig, type LOG_LEVELS, loadEnv } from "./env.ts";
-import { FileConfig, type KeyConfig, type ModelConfig, type UpstreamConfig } from "./file.ts";
+import { FileConfig, type KeyConfig, MAX_UPSTREAM_CONNECTIONS, type ModelConfig, type UpstreamConfig } from "./file.ts";
 
 export type Flags = { host?: string; port?: number; config?: string; logLevel?: (typeof LOG_LEVELS)[number] };
 
-export type ResolvedUpstream = UpstreamConfig & { discover: boolean; dialect: Dialect };
+export type ResolvedUpstream = UpstreamConfig & {
+	discover: boolean;
+	dialect: Dialect;
+	/** The process-wide `max_upstream_connections`: every upstream shares the one pool it bounds. */
+	maxConnections: number;
+};
 
 export type Settings = {
 	host: string;
@@ -19,6 +24,8 @@ export type Settings = {
 	modelsCacheTtlMs: number;
 	defaultContextLength: number;
 	shutdownGraceMs: number;
+	/** Connections open to all upstreams together; requests beyond it wait for one to end. */
+	maxUpstreamConnections: number;
 	/** Bun's idle timeout for quiet connections (its maximum); answers that relay a stream lift it per request. */
 	idleTimeoutSeconds: number;
 	upstreams: ResolvedUpstream[];
@@ -100,11 +107,12 @@ function envOnlyFile(env: EnvConfig): FileConfig {
 	});
 }
 
-function resolveUpstream(upstream: UpstreamConfig): ResolvedUpstream {
+function resolveUpstream(upstream: UpstreamConfig, maxConnections: number): ResolvedUpstream {
 	return {
 		...upstream,
 		discover: upstream.discover ?? upstream.kind !== "azure",
 		dialect: upstream.dialect ?? dialectOf(upstream.base_url),
+		maxConnections,
 	};
 }
 
@@ -129,6 +137,8 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 	} else {
 		file = envOnlyFile(env);
 	}
+	const maxUpstreamConnections =
+		env.MAX_UPSTREAM_CONNECTIONS ?? file.max_upstream_connections ?? MAX_UPSTREAM_CONNECTIONS.default;
 	return {
 		host: flags.host ?? env.HOST ?? file.listen.host ?? "127.0.0.1",
 		port: flags.port ?? env.PORT ?? file.listen.port ?? 11434,
@@ -137,8 +147,9 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 		modelsCacheTtlMs: env.MODELS_CACHE_TTL_MS ?? 60_000,
 		defaultContextLength: env.DEFAULT_CONTEXT_LENGTH ?? 32_768,
 		shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+		maxUpstreamConnections,
 		idleTimeoutSeconds: 255,
-		upstreams: file.upstreams.map(resolveUpstream),
+		upstreams: file.upstreams.map((upstream) => resolveUpstream(upstream, maxUpstreamConnections)),
 		models: file.models,
 		...(file.keys && { keys: file.keys }),
 		...(file.cors && { cors: file.cors }),

@@ -9,6 +9,7 @@ import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../errors.ts";
 import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
 import { callTimers } from "./call-timers.ts";
+import { sharedUpstreamFetch, type UpstreamFetch } from "./http-client.ts";
 import { bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { sseDecoder } from "./sse.ts";
@@ -23,6 +24,8 @@ const AZURE_API_VERSION = "2024-10-21";
 export type UpstreamOptions = {
 	/** What the operator should check when the upstream refuses the key. */
 	keyHint?: string;
+	/** How requests are sent; by default the process-wide pool bounded by `max_upstream_connections`. */
+	fetch?: UpstreamFetch;
 };
 
 /** Whether the operator set an Authorization header of their own, which then wins over `api_key`. */
@@ -32,8 +35,9 @@ const ownsAuthorization = (headers: Record<string, string>) =>
 /** A real Ollama's root URL, without a trailing slash: its OpenAI API is under `/v1`, its own under `/api`. */
 const ollamaRoot = (settings: ResolvedUpstream) => settings.base_url.replace(/\/+$/, "");
 
-function sdkClient(settings: ResolvedUpstream): OpenAI {
+function sdkClient(settings: ResolvedUpstream, send: UpstreamFetch): OpenAI {
 	const common = {
+		fetch: send,
 		maxRetries: 0,
 		timeout: NO_SDK_TIMEOUT,
 		// The SDK refuses to start without a key; keyless servers (vLLM, LM Studio, Ollama) get no Authorization header.
@@ -79,7 +83,8 @@ function parseModels(entries: readonly unknown[]): DiscoveredModel[] {
 }
 
 export function createUpstream(settings: ResolvedUpstream, options: UpstreamOptions = {}): Upstream {
-	const client = sdkClient(settings);
+	const send = options.fetch ?? sharedUpstreamFetch(settings.maxConnections, Bun.env);
+	const client = sdkClient(settings, send);
 	// Headers for the calls made without the SDK (a real Ollama's native API): the key goes as a bearer token there too.
 	const nativeHeaders = {
 		...settings.headers,
@@ -198,7 +203,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		dialect: settings.dialect,
 		listModels: (scope) =>
 			settings.kind === "ollama"
-				? whole(scope, (signal) => ollamaTags(ollamaRoot(settings), nativeHeaders, signal))
+				? whole(scope, (signal) => ollamaTags(ollamaRoot(settings), nativeHeaders, signal, send))
 				: whole(scope, async (signal) =>
 						parseModels(UpstreamModelList.parse(await client.models.list({ signal })).data),
 					),
@@ -226,7 +231,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		upstream.native = async (path, body, scope) =>
 			idleWatched(
 				await whole(scope, (signal) =>
-					fetch(root + path, {
+					send(root + path, {
 						method: "POST",
 						body: JSON.stringify(body),
 						headers: { "content-type": "application/json", ...nativeHeaders },

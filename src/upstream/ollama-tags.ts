@@ -3,6 +3,7 @@
  * exactly as the local Ollama does (sizes, digests, details), next to the remote models.
  */
 import { z } from "zod";
+import type { UpstreamFetch } from "./http-client.ts";
 import type { DiscoveredModel } from "./upstream.ts";
 
 const TagsList = z.looseObject({ models: z.array(z.unknown()).nullish() });
@@ -13,8 +14,9 @@ export async function ollamaTags(
 	root: string,
 	headers: Record<string, string>,
 	signal: AbortSignal,
+	send: UpstreamFetch,
 ): Promise<DiscoveredModel[]> {
-	const response = await fetch(`${root}/api/tags`, { headers, signal });
+	const response = await send(`${root}/api/tags`, { headers, signal });
 	if (!response.ok) throw new Error(`GET /api/tags answered HTTP ${response.status}`);
 	const { models } = TagsList.parse(await response.json());
 	return (models ?? []).flatMap((entry) => {

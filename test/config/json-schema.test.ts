@@ -16,12 +16,14 @@ describe("the configuration file's JSON Schema", () => {
 			"$schema",
 			"listen",
 			"log_level",
+			"max_upstream_connections",
 			"upstreams",
 			"models",
 			"keys",
 			"cors",
 		]);
 		expect(schema.properties.upstreams.items.properties.kind.enum).toEqual(["openai", "azure", "ollama"]);
+		expect(schema.properties.max_upstream_connections).toMatchObject({ type: "integer", minimum: 1, maximum: 65_536 });
 	});
 });
 

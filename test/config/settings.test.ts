@@ -273,7 +273,7 @@ describe("parseFileConfig: YAML, interpolated, validated by the schema, cross-ch
 			kind: "an unknown capability",
 			text: upstream("models:\n  - name: m\n    capabilities: [telepathy]\n"),
 			message:
-				'models.0.capabilities.0: Invalid option: expected one of "completion"|"tools"|"insert"|"vision"|"embedding"|"thinking"',
+				'models.0.capabilities.0: Invalid option: expected one of "completion"|"tools"|"insert"|"vision"|"embedding"|"thinking"|"image"|"audio"',
 		},
 		{
 			kind: "a port out of range",
@@ -376,6 +376,11 @@ describe("loadEnv: the environment, empty strings as unset", () => {
 			start: "invalid configuration: UPSTREAM_TIMEOUT_MS: ",
 		},
 		{ kind: "too many retries", env: { UPSTREAM_RETRIES: "11" }, start: "invalid configuration: UPSTREAM_RETRIES: " },
+		...["0", "65537", "1.5", "lots"].map((value) => ({
+			kind: `MAX_UPSTREAM_CONNECTIONS=${value}`,
+			env: { MAX_UPSTREAM_CONNECTIONS: value },
+			start: "invalid configuration: MAX_UPSTREAM_CONNECTIONS: ",
+		})),
 	])("$kind → ConfigError naming the variable", ({ env, start }) => {
 		let caught: unknown;
 		try {
@@ -498,6 +503,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 				include: ["*"],
 				exclude: [],
 				prefix: "",
+				maxConnections: 4096,
 			},
 		]);
 		expect(settings.models).toEqual([]);
@@ -516,6 +522,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 			modelsCacheTtlMs: 60_000,
 			defaultContextLength: 32_768,
 			shutdownGraceMs: 10_000,
+			maxUpstreamConnections: 4096,
 			idleTimeoutSeconds: 255,
 			upstreams: [
 				{
@@ -530,6 +537,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 					include: ["*"],
 					exclude: [],
 					prefix: "",
+					maxConnections: 4096,
 				},
 			],
 			models: [],
@@ -559,6 +567,34 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 			defaultContextLength: 2048,
 			shutdownGraceMs: 5,
 		});
+	});
+
+	test.each<{ kind: string; env: Record<string, string>; file: string; expected: number }>([
+		{ kind: "default", env: {}, file: "", expected: 4096 },
+		{ kind: "file", env: {}, file: "max_upstream_connections: 1\n", expected: 1 },
+		{ kind: "file at its bound", env: {}, file: "max_upstream_connections: 65536\n", expected: 65_536 },
+		{
+			kind: "environment over file",
+			env: { MAX_UPSTREAM_CONNECTIONS: "10000" },
+			file: "max_upstream_connections: 8\n",
+			expected: 10_000,
+		},
+	])("max_upstream_connections: $kind, shared by every upstream", ({ env, file, expected }) => {
+		const settings = loadSettings({
+			env: { ...env, OLLAMA_PROXY_CONFIG: "/c.yaml" },
+			readFile: () => `${MINIMAL}  - name: other\n    base_url: http://127.0.0.1:8001/v1\n${file}`,
+		});
+		expect(settings.maxUpstreamConnections).toBe(expected);
+		expect(settings.upstreams.map((u) => u.maxConnections)).toEqual([expected, expected]);
+	});
+
+	test.each([0, 65_537, 2.5, "many"])("max_upstream_connections: %p in a file is refused", (value) => {
+		expect(() =>
+			loadSettings({
+				env: { OLLAMA_PROXY_CONFIG: "/c.yaml" },
+				readFile: () => `${MINIMAL}max_upstream_connections: ${value}\n`,
+			}),
+		).toThrow(/^invalid configuration file \/c\.yaml: max_upstream_connections: /);
 	});
 
 	test("a file: its upstreams resolved, models, keys and cors carried, configFile named", () => {

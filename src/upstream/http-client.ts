@@ -1,0 +1,219 @@
+/**
+ * The proxy's HTTP client for upstreams: a `fetch`-shaped function over `node:http`/`node:https`, with one keep-alive
+ * pool per protocol for the whole process. Bun's own `fetch` sends at most 256 requests at once unless
+ * `BUN_CONFIG_MAX_HTTP_REQUESTS` is set before Bun starts (assigning it at run time changes nothing), so the 257th
+ * stream would wait for another to end. `node:http`'s Agent has no such cap: it takes its limit from the
+ * `max_upstream_connections` setting. The openai SDK gets this function as its `fetch`; a rejection becomes its
+ * APIConnectionError, as a rejection of Bun's fetch does.
+ */
+import http from "node:http";
+import https from "node:https";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+
+export type UpstreamFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+// Bun's fetch honours these; node:http does not. Where one is set, upstream calls keep going through Bun's fetch.
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
+
+/** Whether the environment routes outgoing requests through an HTTP proxy, which only Bun's fetch knows about. */
+export function usesProxyVariables(env: Record<string, string | undefined>): boolean {
+	return PROXY_VARIABLES.some((name) => (env[name] ?? "").trim() !== "");
+}
+
+// Buffered, so a request can be sent again when a pooled connection turns out to be closed already.
+type Outgoing = {
+	url: URL;
+	method: string;
+	headers: Record<string, string>;
+	body: Uint8Array | string | undefined;
+	signal: AbortSignal | null | undefined;
+};
+
+const BODY_HIGH_WATER_MARK = 64 * 1024;
+// Codes of a keep-alive connection the server closed while it sat in the pool: the request never reached it.
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
+function abortError(signal: AbortSignal): unknown {
+	return signal.reason instanceof Error ? signal.reason : new DOMException("The operation was aborted.", "AbortError");
+}
+
+function plainHeaders(init: RequestInit["headers"]): Record<string, string> {
+	const out: Record<string, string> = {};
+	if (!init) return out;
+	if (init instanceof Headers) {
+		init.forEach((value, name) => {
+			out[name] = value;
+		});
+	} else if (Array.isArray(init)) {
+		for (const [name, value] of init) if (name !== undefined && value !== undefined) out[name.toLowerCase()] = value;
+	} else {
+		for (const [name, value] of Object.entries(init)) {
+			if (value !== undefined && value !== null) out[name.toLowerCase()] = String(value);
+		}
+	}
+	return out;
+}
+
+/** The request with its body in memory: strings and bytes as they are, anything else (FormData, Blob…) encoded. */
+async function outgoing(input: string | URL | Request, init: RequestInit): Promise<Outgoing> {
+	if (input instanceof Request) {
+		const body = input.body ? new Uint8Array(await input.arrayBuffer()) : undefined;
+		return {
+			...(await outgoing(input.url, { method: input.method, headers: input.headers, signal: input.signal })),
+			body,
+		};
+	}
+	const url = input instanceof URL ? input : new URL(input);
+	const method = (init.method ?? "GET").toUpperCase();
+	const signal = init.signal;
+	const raw = init.body;
+	if (raw === undefined || raw === null || typeof raw === "string") {
+		return { url, method, headers: plainHeaders(init.headers), body: raw ?? undefined, signal };
+	}
+	if (raw instanceof Uint8Array) return { url, method, headers: plainHeaders(init.headers), body: raw, signal };
+	if (raw instanceof ArrayBuffer) {
+		return { url, method, headers: plainHeaders(init.headers), body: new Uint8Array(raw), signal };
+	}
+	// The Request constructor encodes the rest and sets its content type (a multipart boundary, say).
+	const encoded = new Request(url.href, { method, headers: init.headers, body: raw, duplex: "half" } as RequestInit);
+	const body = new Uint8Array(await encoded.arrayBuffer());
+	return { url, method, headers: plainHeaders(encoded.headers), body, signal };
+}
+
+type Decoder = () => NodeJS.ReadWriteStream;
+const DECODERS: Record<string, Decoder> = {
+	gzip: createGunzip,
+	"x-gzip": createGunzip,
+	deflate: createInflate,
+	br: createBrotliDecompress,
+};
+
+/**
+ * The response body as a web stream that reads as fast as its consumer does. Cancelling it closes the connection;
+ * a connection that closes before the body is complete errors it, never a quiet end.
+ */
+function bodyStream(
+	req: http.ClientRequest,
+	res: http.IncomingMessage,
+	decoder: Decoder | undefined,
+	signal: AbortSignal | null | undefined,
+): ReadableStream<Uint8Array> {
+	const source: NodeJS.ReadableStream = decoder ? res.pipe(decoder()) : res;
+	let finished = false;
+	return new ReadableStream<Uint8Array>(
+		{
+			start(controller) {
+				const fail = (error: unknown) => {
+					if (finished) return;
+					finished = true;
+					controller.error(signal?.aborted ? abortError(signal) : error);
+				};
+				source.on("data", (chunk: Uint8Array) => {
+					if (finished) return;
+					controller.enqueue(chunk);
+					if ((controller.desiredSize ?? 0) <= 0) source.pause();
+				});
+				source.on("end", () => {
+					if (finished) return;
+					finished = true;
+					controller.close();
+				});
+				source.on("error", fail);
+				if (source !== res) res.on("error", fail);
+				res.on("close", () => {
+					if (!res.complete) fail(new Error("upstream connection closed before the answer was complete"));
+				});
+			},
+			pull() {
+				source.resume();
+			},
+			cancel() {
+				finished = true;
+				req.destroy();
+			},
+		},
+		{ highWaterMark: BODY_HIGH_WATER_MARK, size: (chunk) => chunk?.byteLength ?? 0 },
+	);
+}
+
+function toResponse(req: http.ClientRequest, res: http.IncomingMessage, request: Outgoing): Response {
+	const status = res.statusCode ?? 502;
+	const empty = request.method === "HEAD" || status === 204 || status === 205 || status === 304;
+	const encoding = res.headers["content-encoding"]?.trim().toLowerCase();
+	const decoder = !empty && encoding ? DECODERS[encoding] : undefined;
+	const headers = new Headers();
+	const raw = res.rawHeaders;
+	for (let i = 0; i < raw.length; i += 2) {
+		const name = raw[i] as string;
+		// A body decoded here no longer has the length or the encoding the server announced.
+		if (decoder && /^content-(encoding|length)$/i.test(name)) continue;
+		headers.append(name, raw[i + 1] as string);
+	}
+	if (empty) {
+		res.on("error", () => undefined);
+		res.resume();
+	}
+	const body = empty ? null : bodyStream(req, res, decoder, request.signal);
+	return new Response(body, { status, statusText: res.statusMessage ?? "", headers });
+}
+
+function send(agents: Record<string, http.Agent>, request: Outgoing): Promise<Response> {
+	const { url, method, body, signal } = request;
+	const transport = url.protocol === "https:" ? https : http;
+	const headers = { ...request.headers };
+	if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+	return new Promise<Response>((resolve, reject) => {
+		const req = transport.request(url, { method, headers, agent: agents[url.protocol] });
+		let answered = false;
+		const onAbort = () => req.destroy(abortError(signal as AbortSignal) as Error);
+		signal?.addEventListener("abort", onAbort, { once: true });
+		const settle = () => {
+			if (answered) return false;
+			answered = true;
+			return true;
+		};
+		req.on("response", (res) => {
+			if (!settle()) return;
+			// After the headers, the signal still aborts the body: the reader sees the error.
+			res.on("close", () => signal?.removeEventListener("abort", onAbort));
+			resolve(toResponse(req, res, request));
+		});
+		req.on("error", (error: Error & { code?: string }) => {
+			if (!settle()) return;
+			signal?.removeEventListener("abort", onAbort);
+			if (signal?.aborted) reject(abortError(signal));
+			else if (req.reusedSocket && error.code && STALE_CONNECTION.has(error.code)) {
+				// The pooled connection was closed by the server before the request reached it: send it again.
+				send(agents, request).then(resolve, reject);
+			} else reject(error);
+		});
+		req.end(body);
+	});
+}
+
+/** A fetch for upstream calls: at most `maxConnections` connections at once, to all upstreams together. */
+export function upstreamFetch(maxConnections: number): UpstreamFetch {
+	const pool = { keepAlive: true, maxSockets: maxConnections, maxTotalSockets: maxConnections };
+	const agents: Record<string, http.Agent> = { "http:": new http.Agent(pool), "https:": new https.Agent(pool) };
+	return async (input, init = {}) => {
+		if (init.signal?.aborted) throw abortError(init.signal);
+		const request = await outgoing(input, init);
+		if (request.url.protocol !== "http:" && request.url.protocol !== "https:") {
+			throw new TypeError(`unsupported protocol ${request.url.protocol}`);
+		}
+		return send(agents, request);
+	};
+}
+
+const shared = new Map<number, UpstreamFetch>();
+
+/** One pool per limit for the whole process (all upstreams share the one limit the settings give). */
+export function sharedUpstreamFetch(maxConnections: number, env: Record<string, string | undefined>): UpstreamFetch {
+	if (usesProxyVariables(env)) return fetch;
+	let found = shared.get(maxConnections);
+	if (!found) {
+		found = upstreamFetch(maxConnections);
+		shared.set(maxConnections, found);
+	}
+	return found;
+}
