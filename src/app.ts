@@ -5,6 +5,7 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { ProxyError } from "./errors.ts";
+import { anthropicErrorResponse } from "./http/anthropic-errors.ts";
 import { cors } from "./http/cors.ts";
 import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
@@ -12,17 +13,23 @@ import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
 import { pathOf, requestContext } from "./http/request-context.ts";
 import { errorResponse, openAIErrorResponse } from "./http/responses.ts";
+import { responsesErrorResponse } from "./http/responses-errors.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import type { AppDeps } from "./routes/deps.ts";
 import { embedRoutes } from "./routes/embed.ts";
+import { messagesRoutes } from "./routes/messages.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAICompatRoutes } from "./routes/openai-compat.ts";
+import { responsesRoutes, storedResponsesRoutes } from "./routes/responses.ts";
 import { unsupportedRoutes } from "./routes/unsupported.ts";
 import { PROXY_VERSION } from "./version.ts";
 
-/** `/v1/*` speaks OpenAI's error shape; everything else Ollama's. */
-function errorFor(pathname: string, error: ProxyError): Response {
+/** Each API family's errors come in its own shape: Anthropic's, the Responses API's, OpenAI's on `/v1/*`, else Ollama's. */
+function errorFor(pathname: string, error: ProxyError, requestId: string): Response {
+	if (pathname === "/v1/messages" || pathname.startsWith("/v1/messages/"))
+		return anthropicErrorResponse(error, requestId);
+	if (pathname === "/v1/responses" || pathname.startsWith("/v1/responses/")) return responsesErrorResponse(error);
 	return pathname.startsWith("/v1/") ? openAIErrorResponse(error) : errorResponse(error);
 }
 
@@ -60,11 +67,14 @@ export function createApp(deps: AppDeps) {
 		.use(inboundAuth(deps.settings.keys, deps.requests, errorFor))
 		.onRequest(({ request }) => {
 			const declared = Number(request.headers.get("content-length") ?? 0);
-			if (declared > maxBytes) return errorFor(pathOf(request.url), tooLarge(maxBytes));
+			if (declared > maxBytes) {
+				return errorFor(pathOf(request.url), tooLarge(maxBytes), deps.requests.recordOf(request).id);
+			}
 		})
 		// Registered before the body parser: their answer does not depend on the body, so none is read.
 		.use(unsupportedRoutes)
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
+		.use(storedResponsesRoutes)
 		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
 		.onError({ as: "global" }, ({ code, error, request }) => {
 			const pathname = pathOf(request.url);
@@ -77,15 +87,18 @@ export function createApp(deps: AppDeps) {
 				},
 				deps.log,
 			);
-			deps.requests.recordOf(request).status = failure.status;
-			return errorFor(pathname, failure);
+			const record = deps.requests.recordOf(request);
+			record.status = failure.status;
+			return errorFor(pathname, failure, record.id);
 		})
 		.get(DOCS_SCRIPT_PATH, docsScript, { detail: { hide: true } })
 		.use(metaRoutes(deps))
 		.use(modelRoutes(deps))
 		.use(chatRoutes(deps))
 		.use(embedRoutes(deps))
-		.use(openAICompatRoutes(deps));
+		.use(openAICompatRoutes(deps))
+		.use(messagesRoutes(deps))
+		.use(responsesRoutes(deps));
 	return app;
 }
 
