@@ -22,6 +22,7 @@ import { metaRoutes } from "./routes/meta.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { openAICompatRoutes } from "./routes/openai-compat.ts";
 import { responsesRoutes, storedResponsesRoutes } from "./routes/responses.ts";
+import { transcriptionRoutes } from "./routes/transcriptions.ts";
 import { unsupportedRoutes } from "./routes/unsupported.ts";
 import { PROXY_VERSION } from "./version.ts";
 
@@ -73,8 +74,10 @@ export function createApp(deps: AppDeps) {
 		})
 		// Registered before the body parser: their answer does not depend on the body, so none is read.
 		.use(unsupportedRoutes)
-		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.use(storedResponsesRoutes)
+		// Multipart, not JSON: it reads its own body (and writes its own errors, the hook below coming later).
+		.use(transcriptionRoutes(deps))
+		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
 		.onError({ as: "global" }, ({ code, error, request }) => {
 			const pathname = pathOf(request.url);

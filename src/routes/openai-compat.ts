@@ -35,6 +35,16 @@ function openAIModel(facts: ModelFacts) {
 // Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
 const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
 
+/** The upstream's answer as the client gets it: status and body bytes untouched, with the headers worth keeping. */
+export function relayed(upstream: Response): Response {
+	const headers = new Headers();
+	for (const name of RELAYED_HEADERS) {
+		const value = upstream.headers.get(name);
+		if (value) headers.set(name === "x-request-id" ? "x-upstream-request-id" : name, value);
+	}
+	return new Response(upstream.body, { status: upstream.status, headers });
+}
+
 export function openAICompatRoutes(deps: AppDeps) {
 	const relay =
 		(path: OpenAIPath) =>
@@ -68,12 +78,7 @@ export function openAICompatRoutes(deps: AppDeps) {
 				},
 				body.model,
 			);
-			const headers = new Headers();
-			for (const name of RELAYED_HEADERS) {
-				const value = upstream.headers.get(name);
-				if (value) headers.set(name === "x-request-id" ? "x-upstream-request-id" : name, value);
-			}
-			return new Response(upstream.body, { status: upstream.status, headers });
+			return relayed(upstream);
 		};
 	const doc = (summary: string) => ({
 		body: OpenAIRequest,

@@ -216,12 +216,17 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			idleWatched(
 				await whole(scope, (signal) => client.post(path, { body, signal, stream: body.stream === true }).asResponse()),
 			),
-		transcribe: async (form, scope) =>
+		transcribe: async ({ body, contentType, model }, scope) =>
 			idleWatched(
 				await whole(scope, (signal) =>
-					// The SDK sends FormData as multipart; Azure's deployment path is built from `__metadata.model`.
+					// The bytes go as they are, under their own boundary; Azure's deployment path comes from `__metadata`.
 					client
-						.post("/audio/transcriptions", { body: form, signal, __metadata: { model: form.get("model") } })
+						.post("/audio/transcriptions", {
+							body,
+							headers: { "content-type": contentType },
+							signal,
+							__metadata: { model },
+						})
 						.asResponse(),
 				),
 			),

@@ -18,6 +18,9 @@ export type CallScope = {
 /** A model an upstream lists; a real Ollama's entries keep their own `/api/tags` entry, relayed as it is. */
 export type DiscoveredModel = UpstreamModel & { native?: { name: string } & Record<string, unknown> };
 
+/** A multipart/form-data body, its content type (with the boundary), and the upstream model id in its `model` field. */
+export type MultipartUpload = { body: Uint8Array; contentType: string; model: string };
+
 export type OpenAIPath = "/chat/completions" | "/completions" | "/embeddings";
 
 export type Upstream = {
@@ -36,10 +39,10 @@ export type Upstream = {
 	 */
 	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
 	/**
-	 * Sends a multipart body (its `model` field already the upstream's id) to OpenAI's `/audio/transcriptions` and
-	 * returns the successful response untouched, like `forward`.
+	 * Sends a multipart body to OpenAI's `/audio/transcriptions` as it is and returns the successful response
+	 * untouched, like `forward`.
 	 */
-	transcribe(form: FormData, scope: CallScope): Promise<Response>;
+	transcribe(upload: MultipartUpload, scope: CallScope): Promise<Response>;
 	/** A real Ollama only: an `/api/*` request passed through as it is, whatever the answer. */
 	native?(path: string, body: unknown, scope: CallScope): Promise<Response>;
 };

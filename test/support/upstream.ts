@@ -236,13 +236,18 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 	}
 
 	/**
-	 * OpenAI's speech-to-text: a multipart body, recorded as its fields (files as name, type and base64 bytes), answered
-	 * with a text that names what was heard, as JSON or (`response_format=text`) as plain text.
+	 * OpenAI's speech-to-text: a multipart body, recorded as its fields (files as name, declared type and base64
+	 * bytes), answered with a text that names what was heard, as JSON or (`response_format=text`) as plain text.
 	 */
 	async function transcription(request: Request, url: URL, pathname: string): Promise<Response> {
+		const raw = Buffer.from(await request.arrayBuffer());
+		// Bun's parser guesses a file's type from its name: the type the sender declared is read from the part's headers.
+		const declaredType = (key: string) =>
+			new RegExp(`name="${key}"; filename="[^"]*"\r\nContent-Type: ([^\r\n]+)`, "i").exec(raw.toString("latin1"))?.[1];
 		let form: FormData;
 		try {
-			form = await request.formData();
+			const type = request.headers.get("content-type") ?? "";
+			form = (await new Response(raw, { headers: { "content-type": type } }).formData()) as unknown as FormData;
 		} catch {
 			return Response.json(
 				{ error: { message: "invalid multipart body", type: "invalid_request_error" } },
@@ -251,10 +256,15 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 		}
 		const fields: Record<string, unknown> = {};
 		for (const [key, value] of form.entries()) {
+			const file = value as unknown as File;
 			fields[key] =
 				typeof value === "string"
 					? value
-					: { name: value.name, type: value.type, base64: Buffer.from(await value.arrayBuffer()).toString("base64") };
+					: {
+							name: file.name,
+							type: declaredType(key),
+							base64: Buffer.from(await file.arrayBuffer()).toString("base64"),
+						};
 		}
 		requests.push({
 			method: request.method,
