@@ -5,6 +5,7 @@
 import { Elysia } from "elysia";
 import { modelNotFound, ProxyError } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
+import { responsesErrorResponse } from "../http/responses-errors.ts";
 import { ResponsesRequest } from "../schemas/responses-requests.ts";
 import { estimatePromptTokens, prepareResponses, responsesChatParams } from "../translate/responses-request.ts";
 import { responsesRenderer } from "../translate/responses-stream.ts";
@@ -19,9 +20,12 @@ export function randomId(prefix: string): string {
 	return prefix + Buffer.from(crypto.getRandomValues(new Uint8Array(ID_BYTES))).toString("hex");
 }
 
-/** The 404 OpenAI answers for a response id it does not know; the id is the path's first segment. */
-function missing(rest: string): never {
-	throw new ProxyError(404, `Response with id '${rest.split("/")[0]}' not found.`);
+/**
+ * The 404 OpenAI answers for a response id it does not know; the id is the path's first segment. Returned, not
+ * thrown: these routes come before the app's error handler.
+ */
+function missing(rest: string): Response {
+	return responsesErrorResponse(new ProxyError(404, `Response with id '${rest.split("/")[0]}' not found.`));
 }
 
 export function responsesRoutes(deps: AppDeps) {
