@@ -4,9 +4,9 @@
  * (an estimate: Ollama has no such route), and a 404 in Anthropic's shape for the rest of `/v1/messages/*`.
  */
 import { Elysia } from "elysia";
-import { modelNotFound, ProxyError } from "../errors.ts";
+import { badRequest, modelNotFound, ProxyError } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
-import { CountTokensRequest, MessagesRequest } from "../schemas/anthropic-requests.ts";
+import { CountTokensRequest, MessagesRequest, requestProblem } from "../schemas/anthropic-requests.ts";
 import { messagesToOpenAI } from "../translate/anthropic-request.ts";
 import { anthropicRenderer } from "../translate/anthropic-stream.ts";
 import { estimateInputTokens } from "../translate/token-estimate.ts";
@@ -14,11 +14,19 @@ import { agentAnswer } from "./agent-answer.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
 
+/** Blocks and tools the proxy cannot take are a 400 before the model is even looked up, as in Ollama. */
+function checked<T extends Parameters<typeof requestProblem>[0]>(body: T): T {
+	const problem = requestProblem(body);
+	if (problem) throw badRequest(problem);
+	return body;
+}
+
 export function messagesRoutes(deps: AppDeps) {
 	return new Elysia({ name: "messages" })
 		.post(
 			"/v1/messages",
-			({ body, request, server }) => {
+			({ body: sent, request, server }) => {
+				const body = checked(sent);
 				// Long prefills and reasoning can be quiet for minutes; the idle timer must not cut them.
 				server?.timeout(request, 0);
 				const estimatedInputTokens = estimateInputTokens(body);
@@ -53,6 +61,7 @@ export function messagesRoutes(deps: AppDeps) {
 		.post(
 			"/v1/messages/count_tokens",
 			async ({ body, request }) => {
+				checked(body);
 				await routeFor(deps, request, body.model, () => modelNotFound(body.model));
 				// Ollama's len/4 estimate (see token-estimate.ts): no upstream tokenizer is asked.
 				return jsonResponse({ input_tokens: estimateInputTokens(body) });

@@ -1,8 +1,8 @@
 /**
  * Request bodies of Anthropic's Messages API (`POST /v1/messages`, `/v1/messages/count_tokens`), as Claude Code and
  * `@anthropic-ai/sdk` send them. Unknown keys are ignored (`metadata`, `context_management`, `cache_control`, betas),
- * as Ollama's Go decoder does. Checks that look inside blocks run once on the whole request, so their messages reach
- * the client exactly as Ollama words them instead of behind a field path.
+ * as Ollama's Go decoder does. Checks that look inside blocks (`requestProblem`) run on the parsed request, so their
+ * messages reach the client exactly as Ollama words them instead of behind a field path.
  */
 import { z } from "zod";
 import { requiredModel } from "./ollama-requests.ts";
@@ -150,7 +150,7 @@ const fields = {
 type Fields = z.infer<z.ZodObject<typeof fields>>;
 type Checked = Pick<Fields, "messages" | "tools" | "tool_choice" | "mcp_servers">;
 
-/** The first block or tool the proxy cannot take, in Ollama's words where Ollama has them. */
+/** The first block or tool the proxy cannot take, in Ollama's words where Ollama has them; the routes answer it with a 400. */
 export function requestProblem(request: Checked): string | undefined {
 	if (Array.isArray(request.mcp_servers) && request.mcp_servers.length > 0) {
 		return "mcp_servers is not supported by this server";
@@ -209,20 +209,11 @@ function imageProblem(block: ImageBlock): string | undefined {
 	return `invalid image source type: ${type}. Only base64 and url images are supported.`;
 }
 
-/** Reported on the whole request, with no field path: the message is the whole story. */
-function checked<T extends Checked>(request: T, ctx: z.RefinementCtx) {
-	const problem = requestProblem(request);
-	if (problem) ctx.addIssue({ code: "custom", message: problem, path: [] });
-}
-
-// Only a request whose fields all parsed is looked into: the field's own message comes first.
-const soundOnly = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
-
-export const MessagesRequest = z.looseObject(fields).superRefine(checked, soundOnly);
+export const MessagesRequest = z.looseObject(fields);
 export type MessagesRequest = z.infer<typeof MessagesRequest>;
 
 const { max_tokens: _unused, ...countFields } = fields;
 
 /** `count_tokens` takes the same body without `max_tokens`. */
-export const CountTokensRequest = z.looseObject(countFields).superRefine(checked, soundOnly);
+export const CountTokensRequest = z.looseObject(countFields);
 export type CountTokensRequest = z.infer<typeof CountTokensRequest>;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { CountTokensRequest, MessagesRequest } from "../../src/schemas/anthropic-requests.ts";
+import { CountTokensRequest, MessagesRequest, requestProblem } from "../../src/schemas/anthropic-requests.ts";
 import type { Capability } from "../../src/schemas/ollama-responses.ts";
 import { INTERRUPTED_RESULT, reasoningField, toChatMessages } from "../../src/translate/anthropic-messages.ts";
 import {
@@ -31,7 +31,13 @@ const parse = (body: Record<string, unknown>) =>
 const messagesOf = (messages: unknown[], dialect: Dialect = "openai") =>
 	toChatMessages(parse({ messages }).messages, dialect);
 
-describe("MessagesRequest: what the schema refuses, in the contract's words", () => {
+/** The first message a client gets for a body: the schema's, else the request check's. */
+function refusal(schema: typeof MessagesRequest | typeof CountTokensRequest, body: unknown): string | undefined {
+	const result = schema.safeParse(body);
+	return result.success ? requestProblem(result.data) : result.error.issues[0]?.message;
+}
+
+describe("MessagesRequest and requestProblem: what is refused, in the contract's words", () => {
 	test.each<[string, Record<string, unknown>, string]>([
 		["no model", { model: undefined }, "model is required"],
 		["an empty model", { model: "" }, "model is required"],
@@ -131,14 +137,8 @@ describe("MessagesRequest: what the schema refuses, in the contract's words", ()
 			"mcp_servers is not supported by this server",
 		],
 	])("%s", (_, body, message) => {
-		const result = MessagesRequest.safeParse({
-			model: "m",
-			max_tokens: 100,
-			messages: [{ role: "user", content: "Hi" }],
-			...body,
-		});
-		expect(result.success).toBe(false);
-		expect(result.error?.issues[0]?.message).toBe(message);
+		const request = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "Hi" }], ...body };
+		expect(refusal(MessagesRequest, request)).toBe(message);
 	});
 
 	test("unknown fields, blocks and betas are accepted and dropped", () => {
@@ -161,12 +161,14 @@ describe("MessagesRequest: what the schema refuses, in the contract's words", ()
 		});
 		expect(result.success).toBe(true);
 		expect(result.data?.messages[0]?.role).toBe("user");
+		expect(requestProblem(result.data as MessagesRequest)).toBeUndefined();
 	});
 
 	test("count_tokens takes the same body without max_tokens, and the same checks", () => {
 		expect(CountTokensRequest.safeParse({ model: "m", messages: [{ role: "user", content: "x" }] }).success).toBe(true);
-		const bad = CountTokensRequest.safeParse({ model: "m", messages: [{ role: "user", content: "x" }], tools: [{}] });
-		expect(bad.error?.issues[0]?.message).toBe("tool name is required");
+		expect(refusal(CountTokensRequest, { model: "m", messages: [{ role: "user", content: "x" }], tools: [{}] })).toBe(
+			"tool name is required",
+		);
 	});
 });
 
