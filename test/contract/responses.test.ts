@@ -164,6 +164,23 @@ describe("12. Codex replay", () => {
 	});
 });
 
+describe("13. Codex startup", () => {
+	test("version, model list and pull are what Codex checks before its first request", async () => {
+		const { version } = (await (await fetch(`${proxy.url}/api/version`)).json()) as { version: string };
+		const [major, minor, patch] = version.split(".").map(Number) as [number, number, number];
+		expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(13_004);
+		const models = await fetch(`${proxy.url}/v1/models`);
+		expect(models.status).toBe(200);
+		expect(((await models.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toContain("some-model:latest");
+		const pull = await fetch(`${proxy.url}/api/pull`, {
+			method: "POST",
+			body: JSON.stringify({ model: "some-model", stream: true }),
+		});
+		const lines = (await pull.text()).trim().split("\n");
+		expect(JSON.parse(lines.at(-1) as string)).toEqual({ status: "success" });
+	});
+});
+
 describe("14. whole response", () => {
 	test("the SDK's responses.create without stream", async () => {
 		upstream.enqueue("chat", textStream(["po", "ng"], "stop", [7, 2]));
