@@ -1,10 +1,10 @@
 /**
  * Anthropic's Messages API, as Ollama ≥ 0.14 serves it and Claude Code calls it (`ANTHROPIC_BASE_URL`):
  * `POST /v1/messages` translated onto the route's upstream chat completions, `POST /v1/messages/count_tokens`
- * (an estimate: Ollama has no such route), and a 404 in Anthropic's shape for the rest of `/v1/messages/*`.
+ * (an estimate: Ollama has no such route). Other `/v1/messages/*` paths are the app's 404, in Anthropic's shape there.
  */
 import { Elysia } from "elysia";
-import { badRequest, modelNotFound, ProxyError } from "../errors.ts";
+import { badRequest, modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { CountTokensRequest, MessagesRequest, requestProblem } from "../schemas/anthropic-requests.ts";
 import { messagesToOpenAI } from "../translate/anthropic-request.ts";
@@ -77,12 +77,5 @@ export function messagesRoutes(deps: AppDeps) {
 					tags: ["anthropic"],
 				},
 			},
-		)
-		.all(
-			"/v1/messages/*",
-			({ request }) => {
-				throw new ProxyError(404, `not found: ${request.method} ${new URL(request.url).pathname}`);
-			},
-			{ parse: "none", detail: { hide: true } },
 		);
 }

@@ -543,12 +543,16 @@ describe("errors before the first byte (contract cases 8, 9)", () => {
 		expect(error?.type).toBe("timeout_error");
 	});
 
-	test("other /v1/messages/* paths → 404 in Anthropic's shape", async () => {
-		const res = await proxy.post("/v1/messages/batches", { requests: [] });
+	test.each<[string, string, string | undefined]>([
+		["POST", "/v1/messages/batches", '{"requests":[]}'],
+		["POST", "/v1/messages/batches", "{not json"],
+		["GET", "/v1/messages/batches/msgbatch_1", undefined],
+	])("other /v1/messages/* paths → 404 in Anthropic's shape: %s %s %s", async (method, path, body) => {
+		const res = await fetch(proxy.url + path, { method, body });
 		expect(res.status).toBe(404);
 		expect(await res.json()).toEqual({
 			type: "error",
-			error: { type: "not_found_error", message: "not found: POST /v1/messages/batches" },
+			error: { type: "not_found_error", message: "404 page not found" },
 			request_id: res.headers.get("request-id"),
 		});
 	});
