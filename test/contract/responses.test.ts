@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import OpenAI from "openai";
-import { startProxy, type TestProxy } from "../support/proxy.ts";
+import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream, textStream, usageChunk } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
 
@@ -515,6 +515,33 @@ describe("20. errors before the first byte", () => {
 			body: JSON.stringify({ model: "nope", input: "x" }),
 		});
 		expect(missing.status).toBe(404);
+	});
+});
+
+describe("inbound keys", () => {
+	test("Bearer keys as Codex sends them; a miss is a 401 and a model outside the key's list a 403, in OpenAI's shape", async () => {
+		const keyed = await startProxyWithConfig(
+			`upstreams:\n  - name: main\n    base_url: ${upstream.url}\n    retries: { max: 0 }\nkeys:\n  - key: "team-key-0123456789"\n  - key: "limited-key-0123456789"\n    models: ["gpt-4o"]\n`,
+		);
+		try {
+			const ask = (key?: string) =>
+				post(keyed, { model: "some-model", input: "hi" }, key ? { authorization: `Bearer ${key}` } : {});
+			const missing = await ask();
+			expect(missing.status).toBe(401);
+			expect(await missing.json()).toEqual({
+				error: { message: "an API key is required", type: "api_error", param: null, code: "invalid_api_key" },
+			});
+			const limited = await ask("limited-key-0123456789");
+			expect(limited.status).toBe(403);
+			expect(await limited.json()).toEqual({
+				error: { message: "this API key may not use model 'some-model'", type: "api_error", param: null, code: null },
+			});
+			const allowed = await ask("team-key-0123456789");
+			expect(allowed.status).toBe(200);
+			expect(((await allowed.json()) as { status: string }).status).toBe("completed");
+		} finally {
+			keyed.stop();
+		}
 	});
 });
 
