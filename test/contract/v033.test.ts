@@ -382,6 +382,58 @@ describe("POST /v1/audio/transcriptions", () => {
 	});
 });
 
+describe("/v1/audio/transcriptions behind inbound keys, like every other /v1 route", () => {
+	const TEAM_KEY = "team-inbound-key-0123456789";
+	const CHAT_KEY = "chat-only-inbound-key-0123456789";
+	let guarded: TestProxy;
+	beforeAll(async () => {
+		guarded = await startProxyWithConfig(
+			[
+				"upstreams:",
+				"  - name: main",
+				`    base_url: ${upstream.url}`,
+				"keys:",
+				`  - key: ${TEAM_KEY}`,
+				"    name: team",
+				`  - key: ${CHAT_KEY}`,
+				"    name: chat",
+				'    models: ["gpt-*"]',
+				"",
+			].join("\n"),
+		);
+	});
+	afterAll(() => guarded.stop());
+
+	const transcribe = (headers: Record<string, string>) =>
+		fetch(`${guarded.url}/v1/audio/transcriptions`, {
+			method: "POST",
+			body: audioForm({ model: "whisper-1" }),
+			headers,
+		});
+
+	test.each([
+		["no key", {}, { status: 401, body: { message: "an API key is required", type: "authentication_error" } }],
+		[
+			"a key for other models",
+			{ authorization: `Bearer ${CHAT_KEY}` },
+			{ status: 403, body: { message: "this API key may not use model 'whisper-1'", type: "permission_error" } },
+		],
+		[
+			"a key for every model",
+			{ authorization: `Bearer ${TEAM_KEY}` },
+			{ status: 200, body: { text: "heard 7 bytes of hello.wav" } },
+		],
+	])("%s", async (_, headers, expected) => {
+		const res = await transcribe(headers);
+		const body = (await res.json()) as { error?: { message: string; type: string }; text?: string };
+		expect({
+			status: res.status,
+			body: body.error ? { message: body.error.message, type: body.error.type } : body,
+		}).toEqual(expected);
+		expect(upstream.countOf("/v1/audio/transcriptions")).toBe(expected.status === 200 ? 1 : 0);
+	});
+});
+
 describe("ollama.com features a proxy cannot serve", () => {
 	test.each([
 		["POST", "/api/me", "an ollama.com account"],
