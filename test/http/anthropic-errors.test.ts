@@ -24,7 +24,7 @@ describe("anthropicErrorType: status → Anthropic's error type (§2.7)", () => 
 			"invalid_request_error",
 		],
 		[502, "upstream error: context_length_exceeded", "stream", "invalid_request_error"],
-	])("%i %s → %s", (status, message, kind, type) => {
+	])("%i %s (kind %p) → %s", (status, message, kind, type) => {
 		expect(anthropicErrorType(new ProxyError(status, message, {}, kind))).toBe(type);
 	});
 });

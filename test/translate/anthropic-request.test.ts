@@ -164,6 +164,32 @@ describe("MessagesRequest and requestProblem: what is refused, in the contract's
 		expect(requestProblem(result.data as MessagesRequest)).toBeUndefined();
 	});
 
+	test("a well-formed conversation with every checked block passes", () => {
+		const request = parse({
+			tools: [{ name: "Read", input_schema: SCHEMA }],
+			tool_choice: { type: "tool", name: "Read" },
+			messages: [
+				{ role: "user", content: [{ type: "image", source: { type: "url", url: "https://x/a.png" } }] },
+				{ role: "assistant", content: [{ type: "tool_use", id: "t1", name: "Read", input: {} }] },
+				{
+					role: "user",
+					content: [
+						{
+							type: "tool_result",
+							tool_use_id: "t1",
+							content: [
+								{ type: "text", text: "shot" },
+								{ type: "image", source: { type: "base64", media_type: "image/png", data: PNG } },
+							],
+						},
+					],
+				},
+				{ role: "assistant", content: [{ type: "web_search_tool_result", tool_use_id: "s1", content: [] }] },
+			],
+		});
+		expect(requestProblem(request)).toBeUndefined();
+	});
+
 	test("count_tokens takes the same body without max_tokens, and the same checks", () => {
 		expect(CountTokensRequest.safeParse({ model: "m", messages: [{ role: "user", content: "x" }] }).success).toBe(true);
 		expect(refusal(CountTokensRequest, { model: "m", messages: [{ role: "user", content: "x" }], tools: [{}] })).toBe(
