@@ -303,6 +303,36 @@ describe("16. text then a function call", () => {
 	});
 });
 
+describe("the SDK's strict stream accumulator", () => {
+	test("responses.stream() accepts reasoning, text and a namespaced call, and its snapshot is the final response", async () => {
+		upstream.enqueue("chat", {
+			kind: "stream",
+			chunks: [
+				chunk({ reasoning_content: "plan" }),
+				chunk({ content: "On it." }),
+				toolCallChunk(0, "c9", "multi_agent_v1__wait_agent", '{"targets":'),
+				toolCallChunk(0, undefined, undefined, '["a"]}'),
+				chunk({}, "tool_calls"),
+				usageChunk(30, 12),
+			],
+		});
+		const stream = client.responses.stream({ model: "some-model", input: "go", tools: codex.body.tools as never });
+		const deltas: string[] = [];
+		stream.on("response.output_text.delta", (event) => deltas.push(event.delta));
+		const final = await stream.finalResponse();
+		expect(deltas).toEqual(["On it."]);
+		expect(final.status).toBe("completed");
+		expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message", "function_call"]);
+		expect(final.output[2]).toMatchObject({
+			name: "wait_agent",
+			namespace: "multi_agent_v1",
+			call_id: "c9",
+			arguments: '{"targets":["a"]}',
+		});
+		expect(final.usage).toMatchObject({ input_tokens: 30, output_tokens: 12, total_tokens: 42 });
+	});
+});
+
 describe("17. namespaced call round trip", () => {
 	test("the call comes back under its namespace, and goes upstream flat next turn", async () => {
 		upstream.enqueue("chat", {
