@@ -76,8 +76,9 @@ async function outgoing(input: string | URL | Request, init: RequestInit): Promi
 	}
 	// The Request constructor encodes the rest and sets its content type (a multipart boundary, say).
 	const encoded = new Request(url.href, { method, headers: init.headers, body: raw, duplex: "half" } as RequestInit);
-	const body = new Uint8Array(await encoded.arrayBuffer());
-	return { url, method, headers: plainHeaders(encoded.headers), body, signal };
+	// Headers first: Bun fills in the content type only while the body is still unread.
+	const headers = plainHeaders(encoded.headers);
+	return { url, method, headers, body: new Uint8Array(await encoded.arrayBuffer()), signal };
 }
 
 type Decoder = () => NodeJS.ReadWriteStream;
