@@ -73,6 +73,19 @@ export function transcriptionRoutes(deps: AppDeps) {
 				detail: {
 					summary: "OpenAI audio transcriptions (multipart), relayed to the model's upstream",
 					tags: ["openai"],
+					requestBody: {
+						required: true,
+						description: "OpenAI's fields; every one but `model` reaches the upstream byte for byte.",
+						content: {
+							"multipart/form-data": {
+								schema: {
+									type: "object",
+									required: ["file", "model"],
+									properties: { file: { type: "string", format: "binary" }, model: { type: "string" } },
+								},
+							},
+						},
+					},
 				},
 			},
 		);
