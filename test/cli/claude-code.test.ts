@@ -4,12 +4,13 @@
  */
 import { afterEach, describe, expect, test } from "bun:test";
 import { asks, chatBodies, cleanUpClis, makeHome, messagesOf, runClaude, toolCallStream } from "../support/cli.ts";
-import { startProxy, type TestProxy } from "../support/proxy.ts";
+import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { type Reply, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
 
 // Starting the native CLI takes seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
 const MODEL = "gpt-4o";
+const TEAM_KEY = "team-inbound-key-0123456789";
 
 let upstream: TestUpstream | undefined;
 let proxy: TestProxy | undefined;
@@ -21,23 +22,30 @@ afterEach(async () => {
 	proxy = upstream = undefined;
 });
 
-/** The proxy in front of an upstream whose answers follow the conversation; any other request gets `side`. */
-async function serve(answer: (body: Record<string, unknown>) => Reply | undefined) {
+/**
+ * The proxy in front of an upstream whose answers follow the conversation (any other request, such as a side
+ * request of the CLI, gets `side`); with `inboundKey`, the proxy requires that key.
+ */
+async function serve(answer: (body: Record<string, unknown>) => Reply | undefined, inboundKey?: string) {
 	upstream = await startTestUpstream({ behaviors: { [MODEL]: (body) => answer(body) ?? textStream(["side"]) } });
-	proxy = await startProxy(upstream.url);
+	proxy = inboundKey
+		? await startProxyWithConfig(
+				`upstreams:\n  - name: main\n    base_url: ${upstream.url}\nkeys:\n  - key: ${inboundKey}\n    name: team\n`,
+			)
+		: await startProxy(upstream.url);
 	return { upstream, proxy };
 }
+
+const pong = (body: Record<string, unknown>) => (asks(body, "say ping") ? textStream(["po", "ng"]) : undefined);
 
 describe("Claude Code through the proxy", () => {
 	test(
 		"a plain answer: the upstream streams pong, claude prints it and exits 0",
 		async () => {
-			const { upstream, proxy } = await serve((body) =>
-				asks(body, "say ping") ? textStream(["po", "ng"]) : undefined,
-			);
+			const { upstream, proxy } = await serve(pong);
 			const home = await makeHome("claude");
 
-			const run = await runClaude(home, proxy.url, "say ping", ["--model", MODEL]);
+			const run = await runClaude(home, proxy.url, "say ping", { args: ["--model", MODEL] });
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
 			const main = chatBodies(upstream).find((body) => asks(body, "say ping"));
@@ -63,7 +71,9 @@ describe("Claude Code through the proxy", () => {
 			const home = await makeHome("claude");
 
 			// Headless mode refuses tools unless allowed; this allows exactly the command the model asks for.
-			const run = await runClaude(home, proxy.url, "run echo hi", ["--model", MODEL, "--allowedTools", "Bash(echo:*)"]);
+			const run = await runClaude(home, proxy.url, "run echo hi", {
+				args: ["--model", MODEL, "--allowedTools", "Bash(echo:*)"],
+			});
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({
 				exitCode: 0,
@@ -87,6 +97,23 @@ describe("Claude Code through the proxy", () => {
 					function: { name: "Bash", arguments: { command: "echo hi", description: "Print hi" } },
 				},
 			]);
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"a proxy with inbound keys: ANTHROPIC_AUTH_TOKEN carries the key",
+		async () => {
+			const { upstream, proxy } = await serve(pong, TEAM_KEY);
+			const home = await makeHome("claude");
+
+			const run = await runClaude(home, proxy.url, "say ping", {
+				args: ["--model", MODEL],
+				auth: { ANTHROPIC_AUTH_TOKEN: TEAM_KEY },
+			});
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+			expect(chatBodies(upstream).some((body) => asks(body, "say ping"))).toBe(true);
 		},
 		TIMEOUT,
 	);

@@ -4,14 +4,24 @@
  * and tool loop included.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { asks, chatBodies, cleanUpClis, makeHome, messagesOf, runCodex, toolCallStream } from "../support/cli.ts";
-import { startProxy, type TestProxy } from "../support/proxy.ts";
+import {
+	asks,
+	chatBodies,
+	cleanUpClis,
+	makeHome,
+	messagesOf,
+	runCodex,
+	runCodexProvider,
+	toolCallStream,
+} from "../support/cli.ts";
+import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { type Reply, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
 
 // Codex's launcher and first run take seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
 // Codex pulls a model whose name is not in /api/tags exactly, so it is given the listed name.
 const MODEL = "gpt-4o:latest";
+const TEAM_KEY = "team-inbound-key-0123456789";
 
 let upstream: TestUpstream | undefined;
 let proxy: TestProxy | undefined;
@@ -23,23 +33,30 @@ afterEach(async () => {
 	proxy = upstream = undefined;
 });
 
-/** The proxy in front of an upstream whose answers follow the conversation; any other request gets `side`. */
-async function serve(answer: (body: Record<string, unknown>) => Reply | undefined) {
+/**
+ * The proxy in front of an upstream whose answers follow the conversation (any other request gets `side`); with
+ * `inboundKey`, the proxy requires that key.
+ */
+async function serve(answer: (body: Record<string, unknown>) => Reply | undefined, inboundKey?: string) {
 	upstream = await startTestUpstream({ behaviors: { "gpt-4o": (body) => answer(body) ?? textStream(["side"]) } });
-	proxy = await startProxy(upstream.url);
+	proxy = inboundKey
+		? await startProxyWithConfig(
+				`upstreams:\n  - name: main\n    base_url: ${upstream.url}\nkeys:\n  - key: ${inboundKey}\n    name: team\n`,
+			)
+		: await startProxy(upstream.url);
 	return { upstream, proxy };
 }
+
+const pong = (body: Record<string, unknown>) => (asks(body, "say ping") ? textStream(["po", "ng"]) : undefined);
 
 describe("Codex through the proxy", () => {
 	test(
 		"a plain answer: the upstream streams pong, codex prints it and exits 0",
 		async () => {
-			const { upstream, proxy } = await serve((body) =>
-				asks(body, "say ping") ? textStream(["po", "ng"]) : undefined,
-			);
+			const { upstream, proxy } = await serve(pong);
 			const home = await makeHome("codex");
 
-			const run = await runCodex(home, proxy.url, "say ping", ["-m", MODEL]);
+			const run = await runCodex(home, proxy.url, "say ping", { args: ["-m", MODEL] });
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
 			const main = chatBodies(upstream).find((body) => asks(body, "say ping"));
@@ -64,11 +81,9 @@ describe("Codex through the proxy", () => {
 
 			// Without a sandbox the command runs the same on every machine (bubblewrap needs user namespaces); the
 			// command is the test upstream's own `echo hi`, run in a throwaway folder.
-			const run = await runCodex(home, proxy.url, "run echo hi", [
-				"-m",
-				MODEL,
-				"--dangerously-bypass-approvals-and-sandbox",
-			]);
+			const run = await runCodex(home, proxy.url, "run echo hi", {
+				args: ["-m", MODEL, "--dangerously-bypass-approvals-and-sandbox"],
+			});
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({
 				exitCode: 0,
@@ -89,6 +104,32 @@ describe("Codex through the proxy", () => {
 			expect(call?.tool_calls).toEqual([
 				{ id: callId, type: "function", function: { name: "exec_command", arguments: '{"cmd":"echo hi"}' } },
 			]);
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"a proxy with inbound keys: a custom provider whose env_key holds the key, as the docs' recipe says",
+		async () => {
+			const { upstream, proxy } = await serve(pong, TEAM_KEY);
+			const home = await makeHome("codex");
+			const config = [
+				'model = "gpt-4o"',
+				'model_provider = "ollama-proxy"',
+				"model_context_window = 128000",
+				"",
+				"[model_providers.ollama-proxy]",
+				'name = "ollama-proxy"',
+				`base_url = "${proxy.url}/v1"`,
+				'env_key = "OLLAMA_PROXY_API_KEY"',
+				'wire_api = "responses"',
+				"",
+			].join("\n");
+
+			const run = await runCodexProvider(home, config, "say ping", { auth: { OLLAMA_PROXY_API_KEY: TEAM_KEY } });
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+			expect(chatBodies(upstream).some((body) => asks(body, "say ping"))).toBe(true);
 		},
 		TIMEOUT,
 	);

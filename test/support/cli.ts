@@ -108,32 +108,53 @@ function claudeBinary(): string {
 	return exe;
 }
 
-/** `claude -p <prompt>` against `baseUrl` (the proxy's root), with a dummy key and no telemetry or update checks. */
-export function runClaude(home: AgentHome, baseUrl: string, prompt: string, args: string[] = [], limitMs = 90_000) {
-	return runCli([claudeBinary(), "-p", prompt, ...args], {
+type AgentRun = {
+	/** Flags before the prompt. */
+	args?: string[];
+	/** Replaces the CLI's credentials (Claude Code: `ANTHROPIC_API_KEY: "sk-dummy"` unless given). */
+	auth?: Record<string, string>;
+	limitMs?: number;
+};
+
+/** `claude -p <prompt>` against `baseUrl` (the proxy's root), with no telemetry, update checks or other traffic. */
+export function runClaude(home: AgentHome, baseUrl: string, prompt: string, run: AgentRun = {}) {
+	return runCli([claudeBinary(), "-p", prompt, ...(run.args ?? [])], {
 		cwd: home.cwd,
-		limitMs,
+		limitMs: run.limitMs ?? 90_000,
 		env: {
 			HOME: home.home,
 			ANTHROPIC_BASE_URL: baseUrl,
-			ANTHROPIC_API_KEY: "sk-dummy",
 			DISABLE_TELEMETRY: "1",
 			DISABLE_AUTOUPDATER: "1",
 			CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+			...(run.auth ?? { ANTHROPIC_API_KEY: "sk-dummy" }),
 		},
 	});
 }
 
+const codexEnv = (home: AgentHome) => ({ HOME: home.home, CODEX_HOME: join(home.home, ".codex") });
+
 /** `codex exec --oss` against `baseUrl` (the proxy's root; Codex is given `<root>/v1`), outside any git repository. */
-export function runCodex(home: AgentHome, baseUrl: string, prompt: string, args: string[] = [], limitMs = 90_000) {
-	return runCli(
-		[join(BIN, "codex"), "exec", "--oss", "--local-provider=ollama", "--skip-git-repo-check", ...args, prompt],
-		{
-			cwd: home.cwd,
-			limitMs,
-			env: { HOME: home.home, CODEX_HOME: join(home.home, ".codex"), CODEX_OSS_BASE_URL: `${baseUrl}/v1` },
-		},
-	);
+export function runCodex(home: AgentHome, baseUrl: string, prompt: string, run: AgentRun = {}) {
+	const args = ["exec", "--oss", "--local-provider=ollama", "--skip-git-repo-check", ...(run.args ?? []), prompt];
+	return runCli([join(BIN, "codex"), ...args], {
+		cwd: home.cwd,
+		limitMs: run.limitMs ?? 90_000,
+		env: { ...codexEnv(home), CODEX_OSS_BASE_URL: `${baseUrl}/v1`, ...run.auth },
+	});
+}
+
+/**
+ * `codex exec` with the proxy as a custom provider in `config.toml` (the recipe for a proxy with inbound keys: `--oss`
+ * sends no key, a provider's `env_key` names the variable whose value Codex sends as `Authorization: Bearer`).
+ */
+export async function runCodexProvider(home: AgentHome, config: string, prompt: string, run: AgentRun = {}) {
+	await Bun.write(join(home.home, ".codex/config.toml"), config);
+	return runCli([join(BIN, "codex"), "exec", "--skip-git-repo-check", ...(run.args ?? []), prompt], {
+		cwd: home.cwd,
+		limitMs: run.limitMs ?? 90_000,
+		env: { ...codexEnv(home), ...run.auth },
+	});
 }
 
 type ChatMessage = { role: string; content?: unknown; tool_call_id?: string; tool_calls?: ToolCall[] };
