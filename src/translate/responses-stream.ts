@@ -50,7 +50,15 @@ function failureOf(error: ProxyError): { code: string; message: string } {
 	return { code: "server_error", message: error.message };
 }
 
-export function responsesRenderer(options: ResponsesRendererOptions): ProtocolRenderer {
+export type ResponsesRenderer = ProtocolRenderer & {
+	/**
+	 * An event to send after a long upstream silence: Codex gives up after 300 s without one, and SSE comments do not
+	 * count. `response.in_progress` again, with the next sequence number, is one every client already understands.
+	 */
+	keepalive(): SseEvent[];
+};
+
+export function responsesRenderer(options: ResponsesRendererOptions): ResponsesRenderer {
 	const { request, names, newId } = options;
 	const blocks = assistantBlocks();
 	const id = newId("resp_");
@@ -264,6 +272,9 @@ export function responsesRenderer(options: ResponsesRendererOptions): ProtocolRe
 		start() {
 			const initial = response({ status: "in_progress", usage: null });
 			return [event("response.created", { response: initial }), event("response.in_progress", { response: initial })];
+		},
+		keepalive() {
+			return [event("response.in_progress", { response: response({ status: "in_progress", usage: null }) })];
 		},
 		push(piece: Piece) {
 			return render(blocks.push(piece));

@@ -173,6 +173,26 @@ describe("a text answer", () => {
 	});
 });
 
+describe("keepalive", () => {
+	test("response.in_progress again, numbered in sequence, with the items done so far", () => {
+		const r = renderer();
+		const events = [...r.start(), ...r.push(piece({ reasoning: "R" })), ...r.push(piece({ content: "T" }))];
+		const [again] = r.keepalive();
+		expect(again?.event).toBe("response.in_progress");
+		expect(again?.data).toEqual({
+			type: "response.in_progress",
+			sequence_number: events.length,
+			response: responseObject({
+				status: "in_progress",
+				completed_at: null,
+				output: [
+					{ id: "rs_2", type: "reasoning", summary: [{ type: "summary_text", text: "R" }], encrypted_content: "R" },
+				],
+			}),
+		});
+	});
+});
+
 describe("the request's settings are echoed", () => {
 	test("every echoed field", () => {
 		const tools = [{ type: "function", name: "f", parameters: { type: "object" }, extra: 1 }, { type: "web_search" }];
