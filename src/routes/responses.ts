@@ -13,7 +13,7 @@ import { agentAnswer } from "./agent-answer.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
 
-// 96 random bits, as OpenAI's own ids carry: clients key their history on these.
+// 96 random bits: clients key their history on these ids, so they must never repeat across turns.
 const ID_BYTES = 12;
 
 export function randomId(prefix: string): string {
