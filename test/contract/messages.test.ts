@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
-import { startProxy, type TestProxy } from "../support/proxy.ts";
+import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import {
 	chunk,
 	type Reply,
@@ -553,6 +553,71 @@ describe("errors before the first byte (contract cases 8, 9)", () => {
 		expect(await res.json()).toEqual({
 			type: "error",
 			error: { type: "not_found_error", message: "404 page not found" },
+			request_id: res.headers.get("request-id"),
+		});
+	});
+});
+
+describe("inbound keys and body size (§0 rule 8, §2.7)", () => {
+	const TEAM_KEY = "team-inbound-key-0123456789";
+	const LIMITED_KEY = "limited-inbound-key-0123456789";
+	let guarded: TestProxy;
+	beforeAll(async () => {
+		guarded = await startProxyWithConfig(
+			[
+				"upstreams:",
+				"  - name: main",
+				`    base_url: ${upstream.url}`,
+				"keys:",
+				`  - key: ${TEAM_KEY}`,
+				`  - key: ${LIMITED_KEY}`,
+				'    models: ["Qwen/*"]',
+			].join("\n"),
+			{ MAX_BODY_BYTES: "65536" },
+		);
+	});
+	afterAll(() => guarded.stop());
+	const sdk = (options: ConstructorParameters<typeof Anthropic>[0]) =>
+		new Anthropic({ baseURL: guarded.url, maxRetries: 0, ...options });
+
+	test("Claude Code's x-api-key (ANTHROPIC_API_KEY) and a Bearer token (ANTHROPIC_AUTH_TOKEN) are both accepted", async () => {
+		for (const options of [{ apiKey: TEAM_KEY }, { apiKey: null, authToken: TEAM_KEY }]) {
+			upstream.enqueue("chat", textStream(["ok"]));
+			const message = await sdk(options).messages.create(hi);
+			expect(message.content as unknown).toEqual([{ type: "text", text: "ok" }]);
+		}
+	});
+
+	test.each<[string, string, number, string]>([
+		["a wrong key", "wrong-key", 401, "authentication_error"],
+		["a key that may not use the model", LIMITED_KEY, 403, "permission_error"],
+	])("%s → %i %s", async (_, apiKey, status, type) => {
+		const error = await failure(sdk({ apiKey }).messages.create(hi));
+		expect(error?.status).toBe(status);
+		expect(error?.type as string).toBe(type);
+		expect(error?.requestID).toBeTruthy();
+	});
+
+	test("no key at all → 401 authentication_error (the SDK refuses to send without one: raw fetch)", async () => {
+		const res = await guarded.post("/v1/messages", hi);
+		expect(res.status).toBe(401);
+		expect(await res.json()).toEqual({
+			type: "error",
+			error: { type: "authentication_error", message: "an API key is required" },
+			request_id: res.headers.get("request-id"),
+		});
+	});
+
+	test("a body over the limit → 413 request_too_large", async () => {
+		const res = await guarded.post(
+			"/v1/messages",
+			{ ...hi, system: "x".repeat(70_000) },
+			{ headers: { "x-api-key": TEAM_KEY } },
+		);
+		expect(res.status).toBe(413);
+		expect(await res.json()).toEqual({
+			type: "error",
+			error: { type: "request_too_large", message: "request body is larger than 65536 bytes" },
 			request_id: res.headers.get("request-id"),
 		});
 	});
