@@ -3,7 +3,7 @@ import { type Command, parseCli, USAGE, UsageError } from "./cli.ts";
 import { ConfigError } from "./config/env.ts";
 import { loadSettings, type Settings } from "./config/settings.ts";
 import { createLogger } from "./log.ts";
-import { startServer } from "./server.ts";
+import { drainOnSignals, startServer } from "./server.ts";
 import { validate } from "./validate.ts";
 import { PROXY_VERSION } from "./version.ts";
 
@@ -50,16 +50,7 @@ function serve(settings: Settings) {
 		const reason = code === "EADDRINUSE" ? `port ${settings.port} is already in use` : (error as Error).message;
 		fail(`cannot listen on ${settings.host}:${settings.port}: ${reason}`);
 	}
-	// As PID 1 in a container, a process without handlers ignores SIGTERM.
-	const stop = async (signal: string) => {
-		log.info({ signal, graceMs: settings.shutdownGraceMs }, "stopping: draining in-flight requests");
-		const force = setTimeout(() => app.stop(true), settings.shutdownGraceMs);
-		await app.stop();
-		clearTimeout(force);
-		process.exit(0);
-	};
-	process.once("SIGTERM", () => void stop("SIGTERM"));
-	process.once("SIGINT", () => void stop("SIGINT"));
+	drainOnSignals(app, settings, log);
 }
 
 async function main() {

@@ -47,3 +47,41 @@ export function startServer(settings: Settings, log: Logger) {
 	);
 	return app;
 }
+
+/**
+ * The signals that mean "stop and drain". SIGTERM is what systemd, Docker and Kubernetes send, SIGINT is Ctrl-C.
+ * Windows has no SIGTERM from outside: there Ctrl-C (also what NSSM and WinSW send first to stop a service) arrives
+ * as SIGINT, Ctrl-Break as SIGBREAK, and closing the console window as SIGHUP. SIGHUP is left alone elsewhere, so
+ * that a server started with `nohup` keeps running when its terminal closes.
+ */
+export function stopSignals(platform: NodeJS.Platform): NodeJS.Signals[] {
+	return platform === "win32" ? ["SIGINT", "SIGTERM", "SIGBREAK", "SIGHUP"] : ["SIGINT", "SIGTERM"];
+}
+
+/**
+ * On the first stop signal, refuses new connections and lets in-flight requests finish for the grace period, then
+ * exits. A second signal cuts what is still running at once. Without handlers a process that is PID 1 in a container
+ * ignores SIGTERM, and elsewhere a signal would cut every stream mid-answer.
+ */
+export function drainOnSignals(
+	app: ReturnType<typeof startServer>,
+	settings: Settings,
+	log: Logger,
+	platform: NodeJS.Platform = process.platform,
+) {
+	let stopping = false;
+	const stop = async (signal: NodeJS.Signals) => {
+		if (stopping) {
+			log.warn({ signal }, "stopping now: cutting in-flight requests");
+			await app.stop(true);
+			return;
+		}
+		stopping = true;
+		log.info({ signal, graceMs: settings.shutdownGraceMs }, "stopping: draining in-flight requests");
+		const force = setTimeout(() => app.stop(true), settings.shutdownGraceMs);
+		await app.stop();
+		clearTimeout(force);
+		process.exit(0);
+	};
+	for (const signal of stopSignals(platform)) process.on(signal, () => void stop(signal));
+}
