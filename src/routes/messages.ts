@@ -7,7 +7,7 @@ import { Elysia } from "elysia";
 import { badRequest, modelNotFound } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { CountTokensRequest, MessagesRequest, requestProblem } from "../schemas/anthropic-requests.ts";
-import { messagesToOpenAI } from "../translate/anthropic-request.ts";
+import { messagesToOpenAI, thinkOf } from "../translate/anthropic-request.ts";
 import { anthropicRenderer } from "../translate/anthropic-stream.ts";
 import { estimateInputTokens } from "../translate/token-estimate.ts";
 import { agentAnswer } from "./agent-answer.ts";
@@ -43,7 +43,13 @@ export function messagesRoutes(deps: AppDeps) {
 							contextLength:
 								facts.contextLength === deps.settings.defaultContextLength ? undefined : facts.contextLength,
 						}),
-					renderer: () => anthropicRenderer({ model: body.model, requestId, estimatedInputTokens }),
+					renderer: () =>
+						anthropicRenderer({
+							model: body.model,
+							requestId,
+							estimatedInputTokens,
+							hideThinking: thinkOf(body) === false,
+						}),
 				});
 			},
 			{

@@ -57,6 +57,8 @@ export type AnthropicRendererOptions = {
 	requestId: string;
 	/** `message_start`'s input count, before the upstream's real one arrives. */
 	estimatedInputTokens: number;
+	/** `thinking: {type: "disabled"}`: no thinking blocks, wherever the upstream still put its reasoning. */
+	hideThinking?: boolean;
 };
 
 export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRenderer {
@@ -115,6 +117,7 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 	}
 
 	function render(block: BlockEvent): SseEvent[] {
+		if (options.hideThinking && "kind" in block && block.kind === "thinking") return [];
 		switch (block.type) {
 			case "start": {
 				// The start event carries the empty field the SDK accumulates into; the body keeps its own copy.

@@ -232,6 +232,23 @@ describe("whole answers (contract case 3)", () => {
 	});
 });
 
+describe("thinking switched off", () => {
+	test("thinking disabled: the upstream is told, and reasoning it sends anyway is not shown", async () => {
+		upstream.enqueue("chat", {
+			kind: "stream",
+			chunks: [chunk({ reasoning_content: "plan" }), chunk({ content: "ok" }), chunk({}, "stop"), usageChunk(5, 2)],
+		});
+		const res = await vllm.post("/v1/messages", {
+			...hi,
+			model: "Qwen/Qwen3-8B",
+			thinking: { type: "disabled" },
+			output_config: { effort: "high" },
+		});
+		expect(((await res.json()) as { content: unknown }).content).toEqual([{ type: "text", text: "ok" }]);
+		expect(upstream.lastBody().chat_template_kwargs).toEqual({ enable_thinking: false });
+	});
+});
+
 describe("streams through the SDK (contract cases 4, 5)", () => {
 	test("case 4: thinking, text, then thinking again: three blocks", async () => {
 		upstream.enqueue("chat", {

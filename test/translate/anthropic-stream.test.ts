@@ -192,6 +192,24 @@ describe("anthropicRenderer: the streamed event sequence", () => {
 		expect(datas(streamed(chunks).events)).toEqual(expected);
 	});
 
+	test("thinking disabled: the upstream's reasoning never becomes a block, indexes stay dense", () => {
+		const renderer = anthropicRenderer({
+			model: MODEL,
+			requestId: "req_1",
+			estimatedInputTokens: ESTIMATE,
+			hideThinking: true,
+		});
+		const chunks = [chunk({ reasoning_content: "a" }), chunk({ content: "b" }), chunk({ reasoning_content: "c" })];
+		const events = [...chunks.flatMap((c) => renderer.push(chatPiece(c))), ...renderer.push(chatPiece(finish("stop")))];
+		expect(datas([...events, ...renderer.finish()])).toEqual([
+			blockStart(0, TEXT),
+			textDelta(0, "b"),
+			blockStop(0),
+			...messageEnd("end_turn", { input_tokens: ESTIMATE, output_tokens: 1 }),
+		]);
+		expect(renderer.whole().content).toEqual([{ type: "text", text: "b" }]);
+	});
+
 	test("a call without an id gets a fresh toolu_ id, the same in the stream and the body", () => {
 		const { events, renderer } = streamed([
 			toolCalls({ index: 0, type: "function", function: { name: "Bash", arguments: "{}" } }),
