@@ -9,7 +9,7 @@ import { anthropicErrorBody } from "../http/anthropic-errors.ts";
 import type { SseEvent } from "../http/sse.ts";
 import type { ProtocolRenderer } from "../routes/agent-answer.ts";
 import { type AgentUsage, assistantBlocks, type BlockEvent, type FinishedCall } from "./assistant-blocks.ts";
-import { estimateTokens } from "./token-estimate.ts";
+import { bytes, tokensOfBytes } from "./token-estimate.ts";
 import { type Piece, parseToolArguments } from "./upstream-events.ts";
 
 /** A random id with the given prefix and 128 bits: both clients key history on ids, so they must never repeat. */
@@ -65,7 +65,8 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 	const blocks = assistantBlocks();
 	const id = randomId("msg_");
 	const content: ContentBlock[] = [];
-	let generated = "";
+	/** Bytes generated, for the output estimate when the upstream reports no usage. */
+	let generated = 0;
 	let stopReason: StopReason = "end_turn";
 	let stopSequence: string | null = null;
 	let usage: AnthropicUsage = { input_tokens: options.estimatedInputTokens, output_tokens: 0 };
@@ -83,7 +84,7 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 		const json = call.arguments.trim() === "" ? "{}" : call.arguments;
 		const block = { type: "tool_use" as const, id: call.id || randomId("toolu_"), name: call.name };
 		content.push({ ...block, input });
-		generated += call.name + json;
+		generated += bytes(call.name) + bytes(json);
 		return [
 			event("content_block_start", { index: index(), content_block: { ...block, input: {} } }),
 			event("content_block_delta", { index: index(), delta: { type: "input_json_delta", partial_json: json } }),
@@ -93,7 +94,7 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 
 	function delta(text: string): SseEvent {
 		const open = content[index()] as ContentBlock;
-		generated += text;
+		generated += bytes(text);
 		if (open.type === "thinking") {
 			open.thinking += text;
 			return event("content_block_delta", { index: index(), delta: { type: "thinking_delta", thinking: text } });
@@ -108,7 +109,7 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 			content.some((b) => b.type === "tool_use"),
 		);
 		stopSequence = stopReason === "stop_sequence" ? (block.stopSequence as string) : null;
-		usage = anthropicUsage(block.usage, { input: options.estimatedInputTokens, output: estimateTokens(generated) });
+		usage = anthropicUsage(block.usage, { input: options.estimatedInputTokens, output: tokensOfBytes(generated) });
 		promptTokens = block.usage.reported ? block.usage.promptTokens : options.estimatedInputTokens;
 		return [
 			event("message_delta", { delta: { stop_reason: stopReason, stop_sequence: stopSequence }, usage }),

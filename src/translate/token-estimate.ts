@@ -8,7 +8,8 @@ import type { ContentBlock, CountTokensRequest, KnownBlock } from "../schemas/an
 
 type Estimated = Pick<CountTokensRequest, "system" | "messages" | "tools">;
 
-const bytes = (text: string | null | undefined) => (text ? Buffer.byteLength(text) : 0);
+/** UTF-8 bytes, as Go's `len` counts a string. */
+export const bytes = (text: string | null | undefined) => (text ? Buffer.byteLength(text) : 0);
 const jsonBytes = (value: unknown) =>
 	typeof value === "string" ? bytes(value) : value == null ? 0 : bytes(JSON.stringify(value));
 
@@ -49,11 +50,11 @@ export function inputBytes(request: Estimated): number {
 	return total;
 }
 
-export function estimateInputTokens(request: Estimated): number {
-	return Math.max(1, Math.floor(inputBytes(request) / 4));
+/** 4 bytes a token, at least 1; also the output estimate when an upstream reports no usage. */
+export function tokensOfBytes(count: number): number {
+	return Math.max(1, Math.floor(count / 4));
 }
 
-/** The same rate for generated text, when the upstream reports no usage. */
-export function estimateTokens(text: string): number {
-	return Math.max(1, Math.floor(bytes(text) / 4));
+export function estimateInputTokens(request: Estimated): number {
+	return tokensOfBytes(inputBytes(request));
 }

@@ -11,7 +11,7 @@ import {
 	toolChoiceOf,
 } from "../../src/translate/anthropic-request.ts";
 import type { Dialect, Target } from "../../src/translate/dialect.ts";
-import { estimateInputTokens, estimateTokens, inputBytes } from "../../src/translate/token-estimate.ts";
+import { estimateInputTokens, inputBytes, tokensOfBytes } from "../../src/translate/token-estimate.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUg==";
 const STREAMING = { stream: true, stream_options: { include_usage: true } } as const;
@@ -772,10 +772,11 @@ describe("token-estimate: Ollama's len/4", () => {
 	});
 
 	test.each([
-		["", 1],
-		["abc", 1],
-		["abcdefgh", 2],
-	])("estimateTokens(%j) = %i", (text, tokens) => {
-		expect(estimateTokens(text)).toBe(tokens);
+		[0, 1],
+		[3, 1],
+		[8, 2],
+		[11, 2],
+	])("tokensOfBytes(%i) = %i", (count, tokens) => {
+		expect(tokensOfBytes(count)).toBe(tokens);
 	});
 });
