@@ -5,7 +5,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { asks, chatBodies, cleanUpClis, makeHome, messagesOf, runClaude, toolCallStream } from "../support/cli.ts";
 import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
-import { type Reply, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
+import {
+	chunk,
+	type Reply,
+	startTestUpstream,
+	type TestUpstream,
+	textStream,
+	usageChunk,
+} from "../support/upstream.ts";
 
 // Starting the native CLI takes seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -114,6 +121,30 @@ describe("Claude Code through the proxy", () => {
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
 			expect(chatBodies(upstream).some((body) => asks(body, "say ping"))).toBe(true);
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"a reasoning model: the upstream streams reasoning before its answer, claude prints only the answer",
+		async () => {
+			const reasoned: Reply = {
+				kind: "stream",
+				chunks: [
+					chunk({ role: "assistant", content: "" }),
+					chunk({ reasoning_content: "The user wants " }),
+					chunk({ reasoning_content: "a pong." }),
+					chunk({ content: "pong" }),
+					chunk({}, "stop"),
+					usageChunk(900, 9),
+				],
+			};
+			const { proxy } = await serve((body) => (asks(body, "say ping") ? reasoned : undefined));
+			const home = await makeHome("claude");
+
+			const run = await runClaude(home, proxy.url, "say ping", { args: ["--model", MODEL] });
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
 		},
 		TIMEOUT,
 	);

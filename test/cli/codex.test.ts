@@ -15,7 +15,14 @@ import {
 	toolCallStream,
 } from "../support/cli.ts";
 import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
-import { type Reply, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
+import {
+	chunk,
+	type Reply,
+	startTestUpstream,
+	type TestUpstream,
+	textStream,
+	usageChunk,
+} from "../support/upstream.ts";
 
 // Codex's launcher and first run take seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -130,6 +137,32 @@ describe("Codex through the proxy", () => {
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
 			expect(chatBodies(upstream).some((body) => asks(body, "say ping"))).toBe(true);
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"a reasoning model: the upstream streams reasoning before its answer, codex prints only the answer",
+		async () => {
+			const reasoned: Reply = {
+				kind: "stream",
+				chunks: [
+					chunk({ role: "assistant", content: "" }),
+					chunk({ reasoning_content: "The user wants " }),
+					chunk({ reasoning_content: "a pong." }),
+					chunk({ content: "pong" }),
+					chunk({}, "stop"),
+					usageChunk(900, 9),
+				],
+			};
+			const { proxy } = await serve((body) => (asks(body, "say ping") ? reasoned : undefined));
+			const home = await makeHome("codex");
+
+			const run = await runCodex(home, proxy.url, "say ping", { args: ["-m", MODEL] });
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+			// Codex shows the reasoning summary in its transcript (stderr), the answer alone on stdout.
+			expect(run.stderr).toContain("The user wants a pong.");
 		},
 		TIMEOUT,
 	);
