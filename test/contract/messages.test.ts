@@ -700,6 +700,22 @@ describe("count_tokens (contract case 11)", () => {
 	});
 });
 
+describe("/swagger", () => {
+	test("the OpenAPI spec documents both routes with their request bodies", async () => {
+		const spec = (await (await fetch(`${proxy.url}/swagger/json`)).json()) as {
+			paths: Record<
+				string,
+				{ post?: { requestBody?: { content: Record<string, { schema: { properties: object } }> } } }
+			>;
+		};
+		for (const path of ["/v1/messages", "/v1/messages/count_tokens"]) {
+			const properties = spec.paths[path]?.post?.requestBody?.content["application/json"]?.schema.properties ?? {};
+			expect(Object.keys(properties)).toContain("messages");
+			expect(Object.keys(properties).includes("max_tokens")).toBe(path === "/v1/messages");
+		}
+	});
+});
+
 describe("disconnect (contract case 23)", () => {
 	test("a client that goes away mid-stream aborts the upstream call; the log line says aborted", async () => {
 		upstream.enqueue("chat", { kind: "stream", chunks: [chunk({ content: "x" })], end: "hang" });
