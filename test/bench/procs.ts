@@ -61,11 +61,16 @@ export function freePort(): number {
 	return port;
 }
 
-/** Env for every process: Bun's fetch caps concurrent requests at 256 unless this is raised. */
-export function benchEnv(extra: Record<string, string>): Record<string, string> {
+/**
+ * Env for a child. Bun's fetch caps concurrent requests at 256 unless BUN_CONFIG_MAX_HTTP_REQUESTS is raised before
+ * it starts: the load client and the pass-through get it raised; the proxy runs as shipped, without it (its upstream
+ * calls do not go through Bun's fetch).
+ */
+export function benchEnv(extra: Record<string, string>, { raiseFetchCap = true } = {}): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-	return { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS, ...extra };
+	delete env.BUN_CONFIG_MAX_HTTP_REQUESTS;
+	return { ...env, ...(raiseFetchCap && { BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS }), ...extra };
 }
 
 export async function spawnChild(
