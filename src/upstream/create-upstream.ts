@@ -70,6 +70,13 @@ function parseEvent<T>(data: string): T {
 	return value as T;
 }
 
+/** `stream_options` is refused by OpenAI without `stream: true`; a whole answer carries its usage anyway. */
+function asked<P extends { stream?: boolean | null; stream_options?: unknown }>(params: P): P {
+	if (params.stream !== false || params.stream_options === undefined) return params;
+	const { stream_options: _, ...whole } = params;
+	return whole as P;
+}
+
 type ByteReader = {
 	read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
 	cancel(): Promise<void>;
@@ -208,9 +215,9 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						parseModels(UpstreamModelList.parse(await client.models.list({ signal })).data),
 					),
 		chat: (params, scope) =>
-			streamed(scope, (signal) => client.chat.completions.create(params, { signal }).asResponse()),
+			streamed(scope, (signal) => client.chat.completions.create(asked(params), { signal }).asResponse()),
 		complete: (params, scope) =>
-			streamed(scope, (signal) => client.completions.create(params, { signal }).asResponse()),
+			streamed(scope, (signal) => client.completions.create(asked(params), { signal }).asResponse()),
 		embed: (params, scope) => whole(scope, (signal) => client.embeddings.create(params, { signal })),
 		forward: async (path, body, scope) =>
 			idleWatched(

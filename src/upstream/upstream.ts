@@ -2,8 +2,8 @@
  * What the routes need from an upstream, free of any SDK type beyond the OpenAI wire shapes. Every method rejects
  * with a ProxyError only, so routes never see transport details.
  */
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import type { Completion, CompletionCreateParamsStreaming } from "openai/resources/completions";
+import type { ChatCompletionChunk, ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import type { Completion, CompletionCreateParams } from "openai/resources/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { UpstreamModel } from "../schemas/upstream-models.ts";
 import type { Dialect } from "../translate/dialect.ts";
@@ -29,9 +29,13 @@ export type Upstream = {
 	dialect: Dialect;
 	listModels(scope: CallScope): Promise<DiscoveredModel[]>;
 	/** Resolves once the upstream has answered with its first chunk; the stream then yields every chunk. */
-	chat(params: ChatCompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<ChatCompletionChunk>>;
+	/**
+	 * With `stream: false` the upstream is asked for the whole answer (one JSON parse instead of SSE to fold), which
+	 * is yielded as a single chunk; an upstream that streams anyway is relayed as a stream.
+	 */
+	chat(params: ChatCompletionCreateParams, scope: CallScope): Promise<AsyncIterable<ChatCompletionChunk>>;
 	/** The legacy completions API, for fill-in-the-middle; resolves like `chat`. */
-	complete(params: CompletionCreateParamsStreaming, scope: CallScope): Promise<AsyncIterable<Completion>>;
+	complete(params: CompletionCreateParams, scope: CallScope): Promise<AsyncIterable<Completion>>;
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
 	/**
 	 * Sends an OpenAI-shaped body to an OpenAI path and returns the upstream's successful response untouched, for
