@@ -13,7 +13,8 @@ const MODELS = [
 	{ id: "gpt-4o", object: "model", created: 1_715_367_049, owned_by: "system" },
 ];
 
-const KEY = "sk-responses-test-0123456789";
+// Keys the secret sweep (test/reliability/secrets.test.ts) recognises.
+const KEY = "sk-test-key-0123456789";
 
 type Fixture = { headers: Record<string, string>; body: Record<string, unknown> };
 let codex: Fixture;
@@ -551,7 +552,7 @@ describe("20. errors before the first byte", () => {
 describe("inbound keys", () => {
 	test("Bearer keys as Codex sends them; a miss is a 401 and a model outside the key's list a 403, in OpenAI's shape", async () => {
 		const keyed = await startProxyWithConfig(
-			`upstreams:\n  - name: main\n    base_url: ${upstream.url}\n    retries: { max: 0 }\nkeys:\n  - key: "team-key-0123456789"\n  - key: "limited-key-0123456789"\n    models: ["gpt-4o"]\n`,
+			`upstreams:\n  - name: main\n    base_url: ${upstream.url}\n    retries: { max: 0 }\nkeys:\n  - key: "team-inbound-key-0123456789"\n  - key: "limited-inbound-key-0123456789"\n    models: ["gpt-4o"]\n`,
 		);
 		try {
 			const ask = (key?: string) =>
@@ -561,12 +562,12 @@ describe("inbound keys", () => {
 			expect(await missing.json()).toEqual({
 				error: { message: "an API key is required", type: "api_error", param: null, code: "invalid_api_key" },
 			});
-			const limited = await ask("limited-key-0123456789");
+			const limited = await ask("limited-inbound-key-0123456789");
 			expect(limited.status).toBe(403);
 			expect(await limited.json()).toEqual({
 				error: { message: "this API key may not use model 'some-model'", type: "api_error", param: null, code: null },
 			});
-			const allowed = await ask("team-key-0123456789");
+			const allowed = await ask("team-inbound-key-0123456789");
 			expect(allowed.status).toBe(200);
 			expect(((await allowed.json()) as { status: string }).status).toBe("completed");
 		} finally {
