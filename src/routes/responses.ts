@@ -96,7 +96,8 @@ export function responsesRoutes(deps: AppDeps) {
  * Stored responses and their sub-resources (`/input_items`, `/cancel`, DELETE): nothing is ever stored, so OpenAI's
  * 404. No body is read: register it before the body parser, as `unsupportedRoutes` is.
  */
-export const storedResponsesRoutes = new Elysia({ name: "stored-responses" })
-	.get("/v1/responses/*", ({ params }) => missing(params["*"]), { detail: { hide: true } })
-	.delete("/v1/responses/*", ({ params }) => missing(params["*"]), { detail: { hide: true } })
-	.post("/v1/responses/*", ({ params }) => missing(params["*"]), { detail: { hide: true } });
+export const storedResponsesRoutes = new Elysia({ name: "stored-responses" }).all(
+	"/v1/responses/*",
+	({ params }) => missing(params["*"]),
+	{ detail: { hide: true } },
+);

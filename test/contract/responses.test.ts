@@ -526,6 +526,7 @@ describe("20. errors before the first byte", () => {
 		["GET", "/v1/responses/resp_2/input_items", "resp_2"],
 		["DELETE", "/v1/responses/resp_3", "resp_3"],
 		["POST", "/v1/responses/resp_4/cancel", "resp_4"],
+		["PATCH", "/v1/responses/resp_5", "resp_5"],
 	])("%s %s → 404 in OpenAI's shape", async (method, path, id) => {
 		const res = await fetch(proxy.url + path, { method });
 		expect(res.status).toBe(404);
