@@ -6,6 +6,7 @@
  */
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { modelNotFound, ProxyError } from "../errors.ts";
+import { QUIET, withKeepalive } from "../http/keepalive.ts";
 import type { StreamSummary } from "../http/request-context.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { type SseEvent, sseResponse } from "../http/sse.ts";
@@ -27,6 +28,8 @@ export type ProtocolRenderer = {
 	finish(): SseEvent[];
 	/** The terminal events of a failure after the stream began. */
 	fail(error: ProxyError): SseEvent[];
+	/** An event that keeps a silent stream alive (clients give up on silence; SSE comments do not count for them). */
+	keepalive?(): SseEvent[];
 	/** The whole body, once `finish` has returned. */
 	whole(): Record<string, unknown>;
 	/** Token counts for the log line and the metrics, once `finish` has returned. */
@@ -46,6 +49,9 @@ export type AgentCall = {
 };
 
 const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
+
+// Anthropic's own servers ping about this often; Codex waits 300 s, Claude Code's SDK 10 min, for any event.
+const KEEPALIVE_MS = 15_000;
 
 export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Response> {
 	const requestStart = deps.clock.nowNs();
@@ -87,7 +93,11 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 
 	async function* events(): AsyncGenerator<SseEvent[]> {
 		yield renderer.start();
-		for await (const chunk of chunks) {
+		for await (const chunk of withKeepalive(chunks, KEEPALIVE_MS)) {
+			if (chunk === QUIET) {
+				if (renderer.keepalive) yield renderer.keepalive();
+				continue;
+			}
 			const out = renderer.push(chatPiece(chunk));
 			if (out.length > 0) {
 				firstToken ??= deps.clock.nowNs();
