@@ -158,6 +158,8 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 		],
 		push: (piece: Piece) => renderAll(blocks.push(piece)),
 		finish: () => renderAll(blocks.finish()),
+		// Anthropic's own keepalive: the SDK skips pings, yet the stream stays alive through a long prefill.
+		keepalive: () => [event("ping")],
 		fail: (error: ProxyError) => [{ event: "error", data: anthropicErrorBody(error, options.requestId) }],
 		whole: () => ({
 			id,

@@ -210,6 +210,10 @@ describe("anthropicRenderer: the streamed event sequence", () => {
 		expect(renderer.whole().content).toEqual([{ type: "text", text: "b" }]);
 	});
 
+	test("keepalive during upstream silence is a ping", () => {
+		expect(newRenderer().keepalive?.()).toEqual([{ event: "ping", data: { type: "ping" } }]);
+	});
+
 	test("a call without an id gets a fresh toolu_ id, the same in the stream and the body", () => {
 		const { events, renderer } = streamed([
 			toolCalls({ index: 0, type: "function", function: { name: "Bash", arguments: "{}" } }),
