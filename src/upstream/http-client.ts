@@ -119,11 +119,13 @@ function bodyStream(
 					finished = true;
 					controller.close();
 				});
-				source.on("error", fail);
-				if (source !== res) res.on("error", fail);
+				const cut = () => fail(new Error("upstream connection closed before the answer was complete"));
+				// The connection's own error says only "aborted": what the client needs to hear is that the answer broke off.
+				res.on("error", cut);
 				res.on("close", () => {
-					if (!res.complete) fail(new Error("upstream connection closed before the answer was complete"));
+					if (!res.complete) cut();
 				});
+				if (source !== res) source.on("error", fail);
 			},
 			pull() {
 				source.resume();
@@ -192,17 +194,47 @@ function send(agents: Record<string, http.Agent>, request: Outgoing): Promise<Re
 	});
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+const CREDENTIALS = ["authorization", "api-key", "cookie"];
+
+function checkProtocol(url: URL) {
+	if (url.protocol !== "http:" && url.protocol !== "https:")
+		throw new TypeError(`unsupported protocol ${url.protocol}`);
+}
+
+/**
+ * The request a redirect asks for, as fetch follows it: 307 and 308 keep the method and body, the others turn a POST
+ * into a GET without a body; credentials do not go to another origin.
+ */
+function redirected(request: Outgoing, status: number, location: string): Outgoing {
+	const url = new URL(location, request.url);
+	checkProtocol(url);
+	const headers = { ...request.headers };
+	if (url.origin !== request.url.origin) for (const name of CREDENTIALS) delete headers[name];
+	const keep =
+		status === 307 || status === 308 || (status !== 303 && request.method !== "POST") || request.method === "HEAD";
+	if (keep) return { ...request, url, headers };
+	delete headers["content-type"];
+	return { ...request, url, headers, method: "GET", body: undefined };
+}
+
 /** A fetch for upstream calls: at most `maxConnections` connections at once, to all upstreams together. */
 export function upstreamFetch(maxConnections: number): UpstreamFetch {
 	const pool = { keepAlive: true, maxSockets: maxConnections, maxTotalSockets: maxConnections };
 	const agents: Record<string, http.Agent> = { "http:": new http.Agent(pool), "https:": new https.Agent(pool) };
 	return async (input, init = {}) => {
 		if (init.signal?.aborted) throw abortError(init.signal);
-		const request = await outgoing(input, init);
-		if (request.url.protocol !== "http:" && request.url.protocol !== "https:") {
-			throw new TypeError(`unsupported protocol ${request.url.protocol}`);
+		let request = await outgoing(input, init);
+		checkProtocol(request.url);
+		for (let hops = 0; ; hops++) {
+			const response = await send(agents, request);
+			const location = response.headers.get("location");
+			if (!REDIRECTS.has(response.status) || location === null || init.redirect === "manual") return response;
+			await response.body?.cancel();
+			if (hops === MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects`);
+			request = redirected(request, response.status, location);
 		}
-		return send(agents, request);
 	};
 }
 

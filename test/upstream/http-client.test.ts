@@ -119,12 +119,65 @@ describe("a request and its answer", () => {
 		expect(await res.text()).toBe(text);
 	});
 
+	test("a body that claims gzip but is not is an error", async () => {
+		const url = serve(() => new Response("plain text", { headers: { "content-encoding": "gzip" } }));
+		const res = await upstreamFetch(4)(`${url}/`);
+		await expect(res.text()).rejects.toThrow();
+	});
+
 	test("a protocol other than http(s) is refused", async () => {
-		expect(upstreamFetch(4)("ftp://127.0.0.1/")).rejects.toThrow("unsupported protocol ftp:");
+		await expect(upstreamFetch(4)("ftp://127.0.0.1/")).rejects.toThrow("unsupported protocol ftp:");
 	});
 
 	test("a refused connection rejects with its code and address", async () => {
-		expect(upstreamFetch(4)("http://127.0.0.1:9/")).rejects.toThrow("ECONNREFUSED");
+		await expect(upstreamFetch(4)("http://127.0.0.1:9/")).rejects.toThrow("ECONNREFUSED");
+	});
+});
+
+describe("redirects, followed as fetch follows them", () => {
+	function redirecting() {
+		const seen: string[] = [];
+		const other = serve(async (req) => {
+			seen.push(`other ${req.method} ${req.headers.get("authorization")} ${await req.text()}`);
+			return new Response("over there");
+		});
+		const url = serve(async (req) => {
+			const path = new URL(req.url).pathname;
+			seen.push(`${path} ${req.method} ${req.headers.get("authorization")} ${await req.text()}`);
+			if (path === "/307") return new Response(null, { status: 307, headers: { location: "/final" } });
+			if (path === "/302") return new Response(null, { status: 302, headers: { location: "/final" } });
+			if (path === "/away") return new Response(null, { status: 308, headers: { location: `${other}/x` } });
+			if (path === "/loop") return new Response(null, { status: 301, headers: { location: "/loop" } });
+			return new Response("here");
+		});
+		return { url, seen };
+	}
+	const post = { method: "POST", headers: { authorization: "Bearer k" }, body: "b" };
+
+	test("307 keeps the method and the body", async () => {
+		const { url, seen } = redirecting();
+		expect(await (await upstreamFetch(4)(`${url}/307`, post)).text()).toBe("here");
+		expect(seen).toEqual(["/307 POST Bearer k b", "/final POST Bearer k b"]);
+	});
+
+	test("302 turns a POST into a GET without a body", async () => {
+		const { url, seen } = redirecting();
+		expect(await (await upstreamFetch(4)(`${url}/302`, post)).text()).toBe("here");
+		expect(seen).toEqual(["/302 POST Bearer k b", "/final GET Bearer k "]);
+	});
+
+	test("the key does not follow to another origin", async () => {
+		const { url, seen } = redirecting();
+		expect(await (await upstreamFetch(4)(`${url}/away`, post)).text()).toBe("over there");
+		expect(seen).toEqual(["/away POST Bearer k b", "other POST null b"]);
+	});
+
+	test("a loop ends after 20 redirects, and redirect: manual returns the redirect itself", async () => {
+		const { url, seen } = redirecting();
+		await expect(upstreamFetch(4)(`${url}/loop`)).rejects.toThrow("more than 20 redirects");
+		const manual = await upstreamFetch(4)(`${url}/302`, { redirect: "manual" });
+		expect([manual.status, manual.headers.get("location")]).toEqual([302, "/final"]);
+		expect(seen.filter((line) => line.startsWith("/loop")).length).toBe(21);
 	});
 });
 
@@ -178,7 +231,7 @@ describe("ending early", () => {
 		const pending = upstreamFetch(4)(`${url}/`, { signal: controller.signal });
 		await received.promise;
 		controller.abort();
-		expect(pending).rejects.toMatchObject({ name: "AbortError" });
+		await expect(pending).rejects.toMatchObject({ name: "AbortError" });
 		await closed.promise;
 	});
 
@@ -187,7 +240,9 @@ describe("ending early", () => {
 		const url = serve(() => new Response(String(++hits)));
 		const controller = new AbortController();
 		controller.abort();
-		expect(upstreamFetch(4)(`${url}/`, { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+		await expect(upstreamFetch(4)(`${url}/`, { signal: controller.signal })).rejects.toMatchObject({
+			name: "AbortError",
+		});
 		expect(await (await upstreamFetch(4)(`${url}/`)).text()).toBe("1");
 	});
 
@@ -208,7 +263,7 @@ describe("ending early", () => {
 		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
 		expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: 1\n\n");
 		controller.abort();
-		expect(reader.read()).rejects.toMatchObject({ name: "AbortError" });
+		await expect(reader.read()).rejects.toMatchObject({ name: "AbortError" });
 		await cancelled.promise;
 	});
 
@@ -236,7 +291,7 @@ describe("ending early", () => {
 			socket.write("9\r\ndata: 1\n\n\r\n", () => socket.destroy());
 		});
 		const res = await upstreamFetch(4)(`${url}/`);
-		expect(res.text()).rejects.toThrow();
+		await expect(res.text()).rejects.toThrow("upstream connection closed before the answer was complete");
 	});
 });
 
