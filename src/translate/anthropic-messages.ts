@@ -11,21 +11,13 @@ import type {
 	ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import type { ContentBlock, ImageBlock, KnownBlock, Message } from "../schemas/anthropic-requests.ts";
-import type { Dialect } from "./dialect.ts";
+import { type Dialect, reasoningField } from "./dialect.ts";
 import { imageDataUrl } from "./images.ts";
-
-export const INTERRUPTED_RESULT = "(no result: the call was interrupted)";
+import { INTERRUPTED_RESULT } from "./tool-history.ts";
 
 /** The block schema whose `type` admits T (`tool_use` and `server_tool_use` share one). */
 type BlockOf<B, T> = B extends { type: infer U } ? (T extends U ? B : never) : never;
 type Block<T extends KnownBlock["type"]> = BlockOf<KnownBlock, T>;
-
-/** Where an upstream reads reasoning in history; OpenAI itself takes none back. */
-export function reasoningField(dialect: Dialect): "reasoning_content" | "reasoning" | undefined {
-	if (dialect === "openrouter") return "reasoning";
-	if (dialect === "openai") return undefined;
-	return "reasoning_content";
-}
 
 function imagePart(block: ImageBlock): ChatCompletionContentPartImage {
 	const source = block.source as NonNullable<ImageBlock["source"]>;

@@ -63,3 +63,10 @@ export function extraSamplingParams(options: GenerateRequest["options"], dialect
 	}
 	return out;
 }
+
+/** Where an upstream reads an assistant message's reasoning in history; OpenAI itself takes none back. */
+export function reasoningField(dialect: Dialect): "reasoning_content" | "reasoning" | undefined {
+	if (dialect === "openrouter") return "reasoning";
+	if (dialect === "openai") return undefined;
+	return "reasoning_content";
+}

@@ -13,14 +13,14 @@ import type {
 	ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import { badRequest } from "../errors.ts";
-import type { Dialect } from "./dialect.ts";
+import { type Dialect, reasoningField } from "./dialect.ts";
+import { INTERRUPTED_RESULT } from "./tool-history.ts";
 import { flatToolName } from "./tool-names.ts";
 
 /** A chat message plus the reasoning that preceded it, placed in the upstream's own field later. */
 export type HistoryEntry = { message: ChatCompletionMessageParam; reasoning?: string };
 
 // OpenAI rejects an assistant call without a result; the model should know the call went nowhere.
-export const NO_RESULT = "(no result: the call was interrupted)";
 
 type Item = Record<string, unknown>;
 type Content = { text: string; images: ChatCompletionContentPartImage[] };
@@ -114,7 +114,7 @@ export function inputHistory(input: string | readonly unknown[] | null | undefin
 	};
 	/** Ends a run of tool results: unanswered calls get a result, then the results' images follow as a user turn. */
 	const closeToolRun = () => {
-		for (const id of unanswered) out.push({ message: { role: "tool", tool_call_id: id, content: NO_RESULT } });
+		for (const id of unanswered) out.push({ message: { role: "tool", tool_call_id: id, content: INTERRUPTED_RESULT } });
 		if (resultImages.length > 0) out.push({ message: { role: "user", content: resultImages } });
 		current = undefined;
 		unanswered = [];
@@ -217,19 +217,6 @@ export function inputHistory(input: string | readonly unknown[] | null | undefin
 		out.push(entry);
 	}
 	return out;
-}
-
-/** Where a dialect takes an assistant message's reasoning; OpenAI has no such field. */
-function reasoningField(dialect: Dialect): "reasoning_content" | "reasoning" | undefined {
-	switch (dialect) {
-		case "vllm":
-		case "llamacpp":
-			return "reasoning_content";
-		case "openrouter":
-			return "reasoning";
-		case "openai":
-			return undefined;
-	}
 }
 
 /** The history as the upstream's dialect takes it: reasoning in its field, or dropped where it has none. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { CountTokensRequest, MessagesRequest, requestProblem } from "../../src/schemas/anthropic-requests.ts";
 import type { Capability } from "../../src/schemas/ollama-responses.ts";
-import { INTERRUPTED_RESULT, reasoningField, toChatMessages } from "../../src/translate/anthropic-messages.ts";
+import { toChatMessages } from "../../src/translate/anthropic-messages.ts";
 import {
 	clampedMaxTokens,
 	messagesToOpenAI,
@@ -12,6 +12,7 @@ import {
 } from "../../src/translate/anthropic-request.ts";
 import type { Dialect, Target } from "../../src/translate/dialect.ts";
 import { estimateInputTokens, inputBytes, tokensOfBytes } from "../../src/translate/token-estimate.ts";
+import { INTERRUPTED_RESULT } from "../../src/translate/tool-history.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUg==";
 const STREAMING = { stream: true, stream_options: { include_usage: true } } as const;
@@ -697,15 +698,6 @@ describe("toChatMessages: Anthropic messages → chat messages", () => {
 	test.each(cases)("%s", (...row) => {
 		const [, messages, expected, dialect = "openai"] = row;
 		expect(messagesOf(messages, dialect)).toEqual(expected);
-	});
-
-	test.each<[Dialect, string | undefined]>([
-		["openai", undefined],
-		["openrouter", "reasoning"],
-		["vllm", "reasoning_content"],
-		["llamacpp", "reasoning_content"],
-	])("reasoningField(%s) = %s", (dialect, field) => {
-		expect(reasoningField(dialect)).toBe(field as never);
 	});
 });
 

@@ -6,6 +6,7 @@ import {
 	type Dialect,
 	dialectOf,
 	extraSamplingParams,
+	reasoningField,
 	reasoningParams,
 	type Target,
 } from "../../src/translate/dialect.ts";
@@ -165,5 +166,16 @@ describe("extraSamplingParams: llama.cpp-style options, only to upstreams that t
 		const extra = extraSamplingParams(options, dialect);
 		expect(extra).toEqual(params);
 		expect(JSON.stringify(extra)).toBe(JSON.stringify(params));
+	});
+});
+
+describe("reasoningField: where each dialect reads reasoning in history", () => {
+	test.each<[Dialect, string | undefined]>([
+		["openai", undefined],
+		["openrouter", "reasoning"],
+		["vllm", "reasoning_content"],
+		["llamacpp", "reasoning_content"],
+	])("%s → %p", (dialect, field) => {
+		expect(reasoningField(dialect)).toBe(field as never);
 	});
 });

@@ -3,13 +3,14 @@ import { ProxyError } from "../../src/errors.ts";
 import type { Capability } from "../../src/schemas/ollama-responses.ts";
 import { ResponsesRequest } from "../../src/schemas/responses-requests.ts";
 import type { Dialect, Target } from "../../src/translate/dialect.ts";
-import { historyMessages, inputHistory, NO_RESULT } from "../../src/translate/responses-input.ts";
+import { historyMessages, inputHistory } from "../../src/translate/responses-input.ts";
 import {
 	estimatePromptTokens,
 	ParamError,
 	prepareResponses,
 	responsesChatParams,
 } from "../../src/translate/responses-request.ts";
+import { INTERRUPTED_RESULT } from "../../src/translate/tool-history.ts";
 import { flatToolName, toolOrigin } from "../../src/translate/tool-names.ts";
 
 const STREAMING = { stream: true, stream_options: { include_usage: true } } as const;
@@ -480,8 +481,8 @@ describe("input items", () => {
 					{ id: "call_i7", type: "function", function: { name: "d", arguments: "{}" } },
 				],
 			},
-			{ role: "tool", tool_call_id: "fc_1", content: NO_RESULT },
-			{ role: "tool", tool_call_id: "call_i7", content: NO_RESULT },
+			{ role: "tool", tool_call_id: "fc_1", content: INTERRUPTED_RESULT },
+			{ role: "tool", tool_call_id: "call_i7", content: INTERRUPTED_RESULT },
 		]);
 	});
 
@@ -513,7 +514,7 @@ describe("input items", () => {
 				content: null,
 				tool_calls: [{ id: "c1", type: "function", function: { name: "a", arguments: "{}" } }],
 			},
-			{ role: "tool", tool_call_id: "c1", content: NO_RESULT },
+			{ role: "tool", tool_call_id: "c1", content: INTERRUPTED_RESULT },
 			{ role: "user", content: "never mind" },
 			{ role: "user", content: "Result of call c1:\nlate" },
 			{
@@ -550,7 +551,7 @@ describe("input items", () => {
 		).toEqual([
 			{ role: "tool", tool_call_id: "c1", content: "shot" },
 			{ role: "tool", tool_call_id: "c2", content: "" },
-			{ role: "tool", tool_call_id: "c3", content: NO_RESULT },
+			{ role: "tool", tool_call_id: "c3", content: INTERRUPTED_RESULT },
 			{
 				role: "user",
 				content: [
