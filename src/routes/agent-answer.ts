@@ -11,7 +11,7 @@ import type { StreamSummary } from "../http/request-context.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { type SseEvent, sseResponse } from "../http/sse.ts";
 import { routeTarget } from "../routing/model-registry.ts";
-import type { Target } from "../translate/dialect.ts";
+import { type Target, withoutReasoningParams } from "../translate/dialect.ts";
 import type { ModelFacts } from "../translate/model-metadata.ts";
 import { tokenLimitKey } from "../translate/options.ts";
 import { applyParamOverrides } from "../translate/param-overrides.ts";
@@ -67,7 +67,19 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 				current.params,
 				tokenLimitKey("chat", target.id),
 			);
-			return current.upstream.chat(params, scope);
+			return current.upstream.chat(params, scope).catch((error: unknown) => {
+				// Thinking was asked for a model that does not think after all: answer without it, once.
+				const retry =
+					error instanceof ProxyError && error.kind === "bad_request"
+						? withoutReasoningParams(params, error.message)
+						: undefined;
+				if (!retry) throw error;
+				deps.log.debug(
+					{ reqId: deps.requests.recordOf(call.request).id },
+					"upstream refused thinking; sent again without",
+				);
+				return current.upstream.chat(retry, scope);
+			});
 		},
 		call.model,
 	);

@@ -70,3 +70,24 @@ export function reasoningField(dialect: Dialect): "reasoning_content" | "reasoni
 	if (dialect === "openai") return undefined;
 	return "reasoning_content";
 }
+
+const REASONING_KEYS = ["reasoning_effort", "reasoning", "chat_template_kwargs"] as const;
+const NAMES_REASONING = /reasoning|enable_thinking|chat_template_kwargs|thinking/i;
+
+/**
+ * The request without its thinking switch, when an upstream refused it by name (a model that was guessed to think
+ * and does not): agents ask for thinking on every turn, and Ollama itself drops it silently for such models.
+ * Undefined when the refusal is about something else or there was no switch to drop.
+ */
+export function withoutReasoningParams<T extends object>(params: T, refusal: string): T | undefined {
+	if (!NAMES_REASONING.test(refusal)) return undefined;
+	const kept = { ...params } as Record<string, unknown>;
+	let dropped = false;
+	for (const key of REASONING_KEYS) {
+		if (key in kept) {
+			delete kept[key];
+			dropped = true;
+		}
+	}
+	return dropped ? (kept as T) : undefined;
+}

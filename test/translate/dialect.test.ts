@@ -9,6 +9,7 @@ import {
 	reasoningField,
 	reasoningParams,
 	type Target,
+	withoutReasoningParams,
 } from "../../src/translate/dialect.ts";
 
 const THINKING: readonly Capability[] = ["completion", "tools", "thinking"];
@@ -177,5 +178,38 @@ describe("reasoningField: where each dialect reads reasoning in history", () => 
 		["llamacpp", "reasoning_content"],
 	])("%s → %p", (dialect, field) => {
 		expect(reasoningField(dialect)).toBe(field as never);
+	});
+});
+
+describe("withoutReasoningParams: the retry after an upstream refused the thinking switch", () => {
+	const base = { model: "m", messages: [] };
+	test.each<[string, Record<string, unknown>, string, Record<string, unknown> | undefined]>([
+		[
+			"OpenAI's refusal of reasoning_effort",
+			{ ...base, reasoning_effort: "high" },
+			"upstream rejected the request: Unrecognized request argument supplied: reasoning_effort",
+			base,
+		],
+		[
+			"vLLM's template switch and effort go together",
+			{ ...base, chat_template_kwargs: { enable_thinking: true }, reasoning_effort: "low" },
+			"upstream rejected the request: enable_thinking is not supported by this template",
+			base,
+		],
+		[
+			"OpenRouter's reasoning object",
+			{ ...base, reasoning: { effort: "high" } },
+			"upstream rejected the request: Reasoning is not supported for this model",
+			base,
+		],
+		[
+			"a refusal about something else is not retried",
+			{ ...base, reasoning_effort: "high" },
+			"upstream rejected the request: max_tokens is too large",
+			undefined,
+		],
+		["nothing to drop is not retried", base, "upstream rejected the request: reasoning_effort", undefined],
+	])("%s", (_, params, refusal, expected) => {
+		expect(withoutReasoningParams(params, refusal)).toEqual(expected);
 	});
 });
