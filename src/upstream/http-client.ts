@@ -144,13 +144,13 @@ function toResponse(req: http.ClientRequest, res: http.IncomingMessage, request:
 	const empty = request.method === "HEAD" || status === 204 || status === 205 || status === 304;
 	const encoding = res.headers["content-encoding"]?.trim().toLowerCase();
 	const decoder = !empty && encoding ? DECODERS[encoding] : undefined;
-	const headers = new Headers();
-	const raw = res.rawHeaders;
-	for (let i = 0; i < raw.length; i += 2) {
-		const name = raw[i] as string;
+	// Node's parsed headers (repeated ones joined) make the Headers in one call instead of one per header; only
+	// set-cookie stays a list there, and an upstream's cookies mean nothing to the proxy.
+	const headers = res.headers as Record<string, string>;
+	if (decoder) {
 		// A body decoded here no longer has the length or the encoding the server announced.
-		if (decoder && /^content-(encoding|length)$/i.test(name)) continue;
-		headers.append(name, raw[i + 1] as string);
+		delete headers["content-encoding"];
+		delete headers["content-length"];
 	}
 	if (empty) {
 		res.on("error", () => undefined);

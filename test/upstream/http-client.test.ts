@@ -79,6 +79,12 @@ describe("a request and its answer", () => {
 		});
 	});
 
+	test("credentials in the URL go as Basic auth", async () => {
+		const url = serve((req) => new Response(req.headers.get("authorization")));
+		const res = await upstreamFetch(4)(url.replace("http://", "http://user:p%40ss@"));
+		expect(await res.text()).toBe(`Basic ${btoa("user:p@ss")}`);
+	});
+
 	test("a Request as input", async () => {
 		const url = serve(async (req) => new Response(`${req.method} ${req.headers.get("x-a")} ${await req.text()}`));
 		const res = await upstreamFetch(4)(new Request(`${url}/`, { method: "PUT", headers: { "x-a": "1" }, body: "b" }));
