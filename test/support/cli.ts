@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { chunk, type Reply, type TestUpstream, usageChunk } from "./upstream.ts";
 
@@ -17,8 +17,9 @@ const BIN = join(ROOT, "node_modules/.bin");
  */
 const HOMES = join(ROOT, "node_modules/.cache/agent-cli-tests");
 
-/** Only what a shell tool run by the agent needs (bash, echo, node for codex's launcher). */
-const BASE_ENV = { PATH: "/usr/local/bin:/usr/bin:/bin", LANG: "C.UTF-8", TERM: "dumb" };
+/** Only what the agents' shell tools need (bash, echo), plus wherever node is: Codex's launcher is a node script. */
+const NODE_DIR = dirname(Bun.which("node") ?? "/usr/bin/node");
+const BASE_ENV = { PATH: `${NODE_DIR}:/usr/local/bin:/usr/bin:/bin`, LANG: "C.UTF-8", TERM: "dumb" };
 
 export type CliRun = { exitCode: number | null; signal: string | null; stdout: string; stderr: string };
 
