@@ -105,15 +105,19 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 
 	async function* events(): AsyncGenerator<SseEvent[]> {
 		yield renderer.start();
+		// What counts is the client's silence: an upstream busy streaming a long tool call sends chunks that make no
+		// event until the call is whole, and the agent's idle timer does not know that.
+		let lastSent = deps.clock.nowNs();
 		for await (const chunk of withKeepalive(chunks, KEEPALIVE_MS)) {
-			if (chunk === QUIET) {
-				if (renderer.keepalive) yield renderer.keepalive();
-				continue;
-			}
-			const out = renderer.push(chatPiece(chunk));
+			const out = chunk === QUIET ? [] : renderer.push(chatPiece(chunk));
+			const now = deps.clock.nowNs();
 			if (out.length > 0) {
-				firstToken ??= deps.clock.nowNs();
+				firstToken ??= now;
+				lastSent = now;
 				yield out;
+			} else if (renderer.keepalive && now - lastSent >= KEEPALIVE_MS * 1e6) {
+				lastSent = now;
+				yield renderer.keepalive();
 			}
 		}
 		yield renderer.finish();

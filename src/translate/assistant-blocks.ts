@@ -3,7 +3,7 @@
  * of kind closes one and opens the next), whole tool calls, then one `end`. Anthropic's content blocks and the
  * Responses API's output items are both this sequence, so each protocol only renders it in its own words.
  *
- * A tool call goes out once it is complete: when a later call starts, when other output arrives, or at the end.
+ * A tool call goes out once it is complete: when a later call starts, or at the end.
  * Its arguments stay the upstream's raw text: Anthropic needs them parsed, the Responses API relays them verbatim.
  */
 import { ProxyError } from "../errors.ts";
@@ -62,8 +62,9 @@ export function assistantBlocks() {
 
 	function text(out: BlockEvent[], kind: BlockKind, value: string) {
 		if (!value) return;
-		// Output after a call means the call is over: it goes out first, in production order.
-		emitCalls(out, slots.calls.size);
+		// Calls before the newest are complete and go out first, in production order. The newest may still be
+		// receiving arguments (some servers interleave empty-looking text with them): it waits for its end.
+		emitCalls(out, slots.calls.size - 1);
 		if (open !== kind) {
 			close(out);
 			out.push({ type: "start", kind });

@@ -39,7 +39,7 @@ describe("an upstream that refuses the thinking switch gets the request once mor
 			output_config: { effort: "high" },
 			messages: [{ role: "user", content: "ping" }],
 		} as never);
-		expect(message.content).toEqual([{ type: "text", text: "pong" }]);
+		expect(message.content).toEqual([{ type: "text", text: "pong" }] as never);
 		const sent = upstream.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body);
 		expect(sent.map((b) => (b as Record<string, unknown>).reasoning_effort)).toEqual(["high", undefined]);
 	});

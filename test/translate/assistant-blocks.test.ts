@@ -99,13 +99,31 @@ describe("assistantBlocks: upstream chunks → blocks", () => {
 			[tool("a", "f", "{}"), tool("b", "g", '{"x":1}'), end("tool_calls")],
 		],
 		[
-			"text after a call ends the call first; arguments stay raw, even when not JSON",
+			"text in the middle of a call does not cut it; arguments stay raw, even when not JSON",
 			[
-				toolCalls({ index: 0, function: { name: "f", arguments: "{bad" } }),
-				chunk({ content: "after" }),
+				toolCalls({ index: 0, function: { name: "f", arguments: '{"com' } }),
+				chunk({ content: "aside" }),
+				toolCalls({ index: 0, function: { arguments: 'mand":"ls"}{bad' } }),
 				finish("stop"),
 			],
-			[tool("", "f", "{bad"), start("text"), text("after"), stop("text"), end("stop")],
+			[start("text"), text("aside"), stop("text"), tool("", "f", '{"command":"ls"}{bad'), end("stop")],
+		],
+		[
+			"thinking after a second call has started sends the first one before it",
+			[
+				toolCalls({ index: 0, id: "a", function: { name: "f", arguments: "{}" } }),
+				toolCalls({ index: 1, id: "b", function: { name: "g", arguments: "{}" } }),
+				chunk({ reasoning: "hm" }),
+				finish("tool_calls"),
+			],
+			[
+				tool("a", "f", "{}"),
+				start("thinking"),
+				thinking("hm"),
+				stop("thinking"),
+				tool("b", "g", "{}"),
+				end("tool_calls"),
+			],
 		],
 		[
 			"Gemini-style calls without an index are kept apart by their ids",
