@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
-import { upstreamFetch, usesProxyVariables } from "../../src/upstream/http-client.ts";
+import { sharedUpstreamFetch, upstreamFetch, usesProxyVariables } from "../../src/upstream/http-client.ts";
 
 const servers: { stop(force?: boolean): unknown }[] = [];
 afterEach(() => {
@@ -351,5 +351,13 @@ describe("usesProxyVariables: Bun's fetch is kept where the environment names an
 		[{ HTTP_PROXY: " ", NO_PROXY: "*" }, false],
 	])("%p → %p", (env, expected) => {
 		expect(usesProxyVariables(env)).toBe(expected);
+	});
+});
+
+describe("sharedUpstreamFetch: one pool for the whole process", () => {
+	test("the same limit gives the same pool; an HTTP proxy in the environment gives Bun's fetch", () => {
+		expect(sharedUpstreamFetch(7, {})).toBe(sharedUpstreamFetch(7, {}));
+		expect(sharedUpstreamFetch(7, {})).not.toBe(sharedUpstreamFetch(8, {}));
+		expect(sharedUpstreamFetch(7, { HTTPS_PROXY: "http://proxy:3128" })).toBe(fetch);
 	});
 });
