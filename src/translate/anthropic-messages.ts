@@ -95,24 +95,46 @@ function toolCall(block: Block<"tool_use">): ChatCompletionMessageFunctionToolCa
 	};
 }
 
+/**
+ * Consecutive assistant turns as one: Anthropic's API merges them, and parallel calls split over two turns must
+ * share one chat message for their results to follow it.
+ */
+function mergedAssistantTurns(messages: readonly Message[]): Message[] {
+	const out: Message[] = [];
+	for (const message of messages) {
+		const last = out.at(-1);
+		if (last?.role === "assistant" && message.role === "assistant") {
+			out[out.length - 1] = { ...last, content: [...blocksOf(last.content), ...blocksOf(message.content)] };
+		} else {
+			out.push(message);
+		}
+	}
+	return out;
+}
+
 export function toChatMessages(messages: readonly Message[], dialect: Dialect): ChatCompletionMessageParam[] {
 	const out: ChatCompletionMessageParam[] = [];
 	/** Calls of the last assistant turn that no result has answered yet, in call order. */
 	let pending: string[] = [];
+	/** System turns that arrived while calls were open: chat completions wants the results right after the calls. */
+	let held: ChatCompletionMessageParam[] = [];
 	const answered = (id: string) => {
 		pending = pending.filter((p) => p !== id);
 	};
 	const answerTheRest = () => {
 		for (const id of pending) out.push({ role: "tool", tool_call_id: id, content: INTERRUPTED_RESULT });
 		pending = [];
+		out.push(...held);
+		held = [];
 	};
 	const field = reasoningField(dialect);
 
-	for (const message of messages) {
+	for (const message of mergedAssistantTurns(messages)) {
 		const blocks = blocksOf(message.content) as KnownBlock[];
 		if (message.role === "system") {
-			answerTheRest();
-			out.push({ role: "system", content: textOf(blocks) });
+			const system: ChatCompletionMessageParam = { role: "system", content: textOf(blocks) };
+			if (pending.length > 0) held.push(system);
+			else out.push(system);
 		} else if (message.role === "user") {
 			const results = blocks.filter((b): b is Block<"tool_result"> => b.type === "tool_result");
 			const images: ChatCompletionContentPart[] = [];
@@ -123,9 +145,10 @@ export function toChatMessages(messages: readonly Message[], dialect: Dialect): 
 				const shots = resultImages(result.content);
 				if (shots.length > 0) images.push({ type: "text", text: `Images from tool result ${id}:` }, ...shots);
 			}
-			answerTheRest();
-			if (images.length > 0) out.push({ role: "user", content: images });
 			const content = userContent(blocks);
+			// A turn of results only may leave calls open for the next turn's results (results split over two turns).
+			if (pending.length === 0 || images.length > 0 || content !== undefined || results.length === 0) answerTheRest();
+			if (images.length > 0) out.push({ role: "user", content: images });
 			if (content !== undefined || results.length === 0) out.push({ role: "user", content: content ?? "" });
 		} else {
 			answerTheRest();

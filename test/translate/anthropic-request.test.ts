@@ -610,10 +610,33 @@ describe("toChatMessages: Anthropic messages → chat messages", () => {
 				{ role: "assistant", content: null, tool_calls: [call("t4", "D")] },
 				{ role: "tool", tool_call_id: "t4", content: INTERRUPTED_RESULT },
 				{ role: "system", content: "note" },
-				{ role: "assistant", content: null, tool_calls: [call("t5", "E")] },
+				// Consecutive assistant turns are one turn, as Anthropic's API reads them.
+				{ role: "assistant", content: null, tool_calls: [call("t5", "E"), call("t6", "F")] },
 				{ role: "tool", tool_call_id: "t5", content: INTERRUPTED_RESULT },
-				{ role: "assistant", content: null, tool_calls: [call("t6", "F")] },
 				{ role: "tool", tool_call_id: "t6", content: INTERRUPTED_RESULT },
+			],
+		],
+		[
+			"parallel calls over two assistant turns, results over two user turns, a system turn in between: none is lost",
+			[
+				{ role: "assistant", content: [{ type: "tool_use", id: "a", name: "A", input: {} }] },
+				{ role: "assistant", content: [{ type: "tool_use", id: "b", name: "B", input: {} }] },
+				{ role: "system", content: "env" },
+				{ role: "user", content: [{ type: "tool_result", tool_use_id: "a", content: "ra" }] },
+				{
+					role: "user",
+					content: [
+						{ type: "tool_result", tool_use_id: "b", content: "rb" },
+						{ type: "text", text: "go" },
+					],
+				},
+			],
+			[
+				{ role: "assistant", content: null, tool_calls: [call("a", "A"), call("b", "B")] },
+				{ role: "tool", tool_call_id: "a", content: "ra" },
+				{ role: "tool", tool_call_id: "b", content: "rb" },
+				{ role: "system", content: "env" },
+				{ role: "user", content: "go" },
 			],
 		],
 		[
