@@ -81,7 +81,7 @@ describe("ollama-proxy validate", () => {
 			[
 				`configuration file ${path}: valid`,
 				"upstream up: 3 models listed",
-				"upstream gone: unavailable: upstream unreachable: ECONNREFUSED: Unable to connect. Is the computer able to access the url?",
+				"upstream gone: unavailable: upstream unreachable: connect ECONNREFUSED 127.0.0.1:9",
 				"warning: model 'coder' falls back to the unlisted model 'nowhere'",
 				"",
 				"MODEL                                    UPSTREAM  UPSTREAM ID                       CAPABILITIES             CONTEXT",
