@@ -82,6 +82,8 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 			});
 		},
 		call.model,
+		// The protocol's first events go out as soon as the upstream said 200, then keepalives while it reads the prompt.
+		{ answeredByHeaders: call.stream },
 	);
 	const record = deps.requests.recordOf(call.request);
 	record.route = call.path;

@@ -32,8 +32,9 @@ export function dispatch<T>(
 	route: Route,
 	call: (route: Route, scope: CallScope) => Promise<T>,
 	modelName: string,
+	options: Pick<CallScope, "answeredByHeaders"> = {},
 ): Promise<T> {
-	const scope = { signal: request.signal, modelName };
+	const scope = { signal: request.signal, modelName, ...options };
 	return firstSuccess(
 		route,
 		{

@@ -160,6 +160,11 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 				if (!response.body) throw new ProxyError(502, "upstream sent no body", {}, "stream");
 				reader = response.body.getReader() as ByteReader;
 			}
+			if (scope.answeredByHeaders && reader) {
+				// The first chunk is then read by the relay below, under the idle limit.
+				timers.chunkArrived();
+				return relay();
+			}
 			while (events.length === 0 && !ended) await read();
 			checkExpired();
 			// The first event is parsed here, so an error object or malformed JSON in it is still a failure before the
@@ -174,7 +179,9 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			close();
 			throw fail(error);
 		}
-		return (async function* relay(): AsyncGenerator<T> {
+		return relay();
+
+		async function* relay(): AsyncGenerator<T> {
 			try {
 				if (first !== undefined) yield first;
 				for (;;) {
@@ -193,7 +200,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			} finally {
 				close();
 			}
-		})();
+		}
 	}
 
 	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet. */

@@ -13,6 +13,11 @@ export type CallScope = {
 	signal: AbortSignal;
 	/** The model as the client named it, for error messages. */
 	modelName?: string;
+	/**
+	 * A streamed call is answered once its headers say 200, and its first chunk is waited for under the idle limit,
+	 * not the first-byte one: for clients kept alive by their own events while a long prompt is read (agents).
+	 */
+	answeredByHeaders?: boolean;
 };
 
 /** A model an upstream lists; a real Ollama's entries keep their own `/api/tags` entry, relayed as it is. */
