@@ -3,7 +3,17 @@
  * recipe (`ANTHROPIC_BASE_URL` = the proxy) must give a working agent, answers and tool loop included.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { asks, chatBodies, cleanUpClis, makeHome, messagesOf, runClaude, toolCallStream } from "../support/cli.ts";
+import { join } from "node:path";
+import {
+	asks,
+	chatBodies,
+	cleanUpClis,
+	makeHome,
+	messagesOf,
+	parallelCalls,
+	runClaude,
+	toolCallStream,
+} from "../support/cli.ts";
 import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import {
 	chunk,
@@ -145,6 +155,61 @@ describe("Claude Code through the proxy", () => {
 			const run = await runClaude(home, proxy.url, "say ping", { args: ["--model", MODEL] });
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"parallel tool calls: two Bash calls in one answer, both results come back with their ids",
+		async () => {
+			const { upstream, proxy } = await serve((body) => {
+				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["Both ran."]);
+				if (!asks(body, "run both")) return undefined;
+				return parallelCalls("Bash", { command: "echo one" }, { command: "echo two" });
+			});
+			const home = await makeHome("claude");
+
+			const run = await runClaude(home, proxy.url, "run both", {
+				args: ["--model", MODEL, "--allowedTools", "Bash(echo:*)"],
+			});
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "Both ran.\n" });
+			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
+			const messages = messagesOf(followUp ?? {});
+			const first = messages.findIndex((m) => m.role === "tool");
+			expect(messages[first - 1]?.tool_calls?.map((c) => c.id)).toEqual(["call_p1", "call_p2"]);
+			// Claude Code runs both at once and sends their results in the order they finish.
+			const results = messages
+				.slice(first)
+				.sort((a, b) => String(a.tool_call_id).localeCompare(String(b.tool_call_id)));
+			expect(results).toEqual([
+				{ role: "tool", tool_call_id: "call_p1", content: "one" },
+				{ role: "tool", tool_call_id: "call_p2", content: "two" },
+			]);
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"a refused tool: claude asks before a command writes files, says so in the tool result, and runs nothing",
+		async () => {
+			const callId = "call_cc_touch_1";
+			const { upstream, proxy } = await serve((body) => {
+				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["Not allowed."]);
+				if (asks(body, "make a file")) return toolCallStream(callId, "Bash", ['{"command":"touch made.txt"}']);
+				return undefined;
+			});
+			const home = await makeHome("claude");
+
+			// No --allowedTools: headless mode has nobody to ask, so the command is refused.
+			const run = await runClaude(home, proxy.url, "make a file", { args: ["--model", MODEL] });
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "Not allowed.\n" });
+			expect(await Bun.file(join(home.cwd, "made.txt")).exists()).toBe(false);
+			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
+			const result = messagesOf(followUp ?? {}).find((m) => m.role === "tool");
+			expect(result?.tool_call_id).toBe(callId);
+			expect(result?.content).toContain("needs approval");
 		},
 		TIMEOUT,
 	);

@@ -10,6 +10,7 @@ import {
 	cleanUpClis,
 	makeHome,
 	messagesOf,
+	parallelCalls,
 	runCodex,
 	runCodexProvider,
 	toolCallStream,
@@ -163,6 +164,36 @@ describe("Codex through the proxy", () => {
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
 			// Codex shows the reasoning summary in its transcript (stderr), the answer alone on stdout.
 			expect(run.stderr).toContain("The user wants a pong.");
+		},
+		TIMEOUT,
+	);
+
+	test(
+		"parallel tool calls: two exec_command calls in one answer, both outputs come back in order with their ids",
+		async () => {
+			const { upstream, proxy } = await serve((body) => {
+				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["Both ran."]);
+				if (!asks(body, "run both")) return undefined;
+				return parallelCalls("exec_command", { cmd: "echo one" }, { cmd: "echo two" });
+			});
+			const home = await makeHome("codex");
+
+			const run = await runCodex(home, proxy.url, "run both", {
+				args: ["-m", MODEL, "--dangerously-bypass-approvals-and-sandbox"],
+			});
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "Both ran.\n" });
+			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
+			const messages = messagesOf(followUp ?? {});
+			const first = messages.findIndex((m) => m.role === "tool");
+			expect(messages[first - 1]?.tool_calls?.map((c) => c.id)).toEqual(["call_p1", "call_p2"]);
+			const results = messages.slice(first);
+			expect(results.map((m) => [m.role, m.tool_call_id])).toEqual([
+				["tool", "call_p1"],
+				["tool", "call_p2"],
+			]);
+			expect(results[0]?.content).toMatch(/Output:\none\n$/);
+			expect(results[1]?.content).toMatch(/Output:\ntwo\n$/);
 		},
 		TIMEOUT,
 	);

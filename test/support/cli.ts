@@ -182,6 +182,25 @@ export function toolCallStream(id: string, name: string, argumentPieces: string[
 	};
 }
 
+/** An upstream answer that calls one tool twice at once, ids `call_p1` and `call_p2`. */
+export function parallelCalls(name: string, first: object, second: object): Reply {
+	return {
+		kind: "stream",
+		chunks: [
+			chunk({ role: "assistant", content: null }),
+			...[first, second].map((args, index) =>
+				chunk({
+					tool_calls: [
+						{ index, id: `call_p${index + 1}`, type: "function", function: { name, arguments: JSON.stringify(args) } },
+					],
+				}),
+			),
+			chunk({}, "tool_calls"),
+			usageChunk(900, 24),
+		],
+	};
+}
+
 /** The chat messages of one upstream request. */
 export const messagesOf = (body: Record<string, unknown>) => (body.messages ?? []) as ChatMessage[];
 
