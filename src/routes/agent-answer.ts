@@ -62,8 +62,10 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 		route,
 		(current, scope) => {
 			const target = routeTarget(current);
+			const built = call.params(target, current.facts);
+			// A whole answer for a client that wants one: one JSON parse upstream instead of a stream to fold.
 			const params = applyParamOverrides(
-				call.params(target, current.facts),
+				call.stream ? built : { ...built, stream: false },
 				current.params,
 				tokenLimitKey("chat", target.id),
 			);

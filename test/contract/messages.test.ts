@@ -186,7 +186,16 @@ describe("whole answers (contract case 3)", () => {
 			stop_sequence: null,
 			usage: { input_tokens: 12, output_tokens: 2 },
 		});
-		expect(upstream.lastBody().stream).toBe(true);
+		// Asked for a whole answer; this upstream streams anyway, which is read the same.
+		expect(upstream.lastBody().stream).toBe(false);
+		expect(upstream.lastBody()).not.toHaveProperty("stream_options");
+	});
+
+	test("an upstream's whole JSON answer becomes the message", async () => {
+		const message = await client.messages.create(hi);
+		expect(message.content).toEqual([{ type: "text", text: "Hello world" }] as never);
+		expect(message.usage).toEqual({ input_tokens: 7, output_tokens: 2 } as never);
+		expect(upstream.lastBody().stream).toBe(false);
 	});
 
 	test("an empty answer is an empty content array; the JSON has request-id", async () => {

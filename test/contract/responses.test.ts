@@ -207,6 +207,15 @@ describe("14. whole response", () => {
 			},
 		] as never);
 		expect(upstream.lastBody().messages).toEqual([{ role: "user", content: "hi" }]);
+		// Asked for a whole answer; this upstream streams anyway, which is read the same.
+		expect(upstream.lastBody().stream).toBe(false);
+		expect(upstream.lastBody()).not.toHaveProperty("stream_options");
+	});
+
+	test("an upstream's whole JSON answer becomes the response", async () => {
+		const response = await client.responses.create({ model: "some-model", input: "hi" });
+		expect(response.output_text).toBe("Hello world");
+		expect(response.usage).toMatchObject({ input_tokens: 7, output_tokens: 2, total_tokens: 9 });
 	});
 });
 
