@@ -13,7 +13,7 @@ export type CallTimers = ReturnType<typeof callTimers>;
  * list, embeddings, a non-streamed relay, a server that ignores `stream: true`) sends its headers only once the
  * answer is ready. A streaming server sends them at once, and the first-byte limit then runs for its first chunk.
  */
-export function callTimers(scope: CallScope, timeouts: Timeouts) {
+export function callTimers(scope: CallScope, timeouts: Timeouts, options: { whole?: boolean } = {}) {
 	const controller = new AbortController();
 	let expired: string | undefined;
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -34,7 +34,9 @@ export function callTimers(scope: CallScope, timeouts: Timeouts) {
 	};
 	const clientLeft = () => controller.abort();
 	scope.signal.addEventListener("abort", clientLeft, { once: true });
-	const firstLimit = timeouts.connect_ms + timeouts.first_byte_ms;
+	// A whole answer (`stream: false`) sends its headers only when the last token is written: its generation is one
+	// quiet gap, allowed as long as a streamed answer's quiet gap on top of the wait for a first token.
+	const firstLimit = timeouts.connect_ms + timeouts.first_byte_ms + (options.whole ? timeouts.idle_ms : 0);
 	arm(firstLimit, `upstream did not answer within ${firstLimit} ms`);
 	return {
 		/** Aborts the upstream call when a timer fires or the client goes away. */

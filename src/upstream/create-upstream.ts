@@ -100,8 +100,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
-	function begin(scope: CallScope) {
-		const timers = callTimers(scope, settings.timeouts);
+	function begin(scope: CallScope, whole = false) {
+		const timers = callTimers(scope, settings.timeouts, { whole });
 		const fail = (error: unknown) =>
 			upstreamFailure(error, { modelName: scope.modelName, timeout: timers.expired(), secrets, keyHint });
 		return { timers, fail };
@@ -125,8 +125,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	 * body's SSE is decoded here, in one loop, which costs a fraction of the SDK's own stream machinery per chunk.
 	 * Errors before the first event reject here, so the route can still answer with a real status (or retry).
 	 */
-	async function streamed<T>(scope: CallScope, start: (signal: AbortSignal) => PromiseLike<Response>) {
-		const { timers, fail } = begin(scope);
+	async function streamed<T>(scope: CallScope, start: (signal: AbortSignal) => PromiseLike<Response>, whole: boolean) {
+		const { timers, fail } = begin(scope, whole);
 		const decoder = sseDecoder();
 		let reader: ByteReader | undefined;
 		let events: string[] = [];
@@ -222,9 +222,17 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						parseModels(UpstreamModelList.parse(await client.models.list({ signal })).data),
 					),
 		chat: (params, scope) =>
-			streamed(scope, (signal) => client.chat.completions.create(asked(params), { signal }).asResponse()),
+			streamed(
+				scope,
+				(signal) => client.chat.completions.create(asked(params), { signal }).asResponse(),
+				params.stream === false,
+			),
 		complete: (params, scope) =>
-			streamed(scope, (signal) => client.completions.create(asked(params), { signal }).asResponse()),
+			streamed(
+				scope,
+				(signal) => client.completions.create(asked(params), { signal }).asResponse(),
+				params.stream === false,
+			),
 		embed: (params, scope) => whole(scope, (signal) => client.embeddings.create(params, { signal })),
 		forward: async (path, body, scope) =>
 			idleWatched(

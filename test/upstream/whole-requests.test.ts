@@ -92,3 +92,36 @@ describe("stream: false", () => {
 		expect(server.lastBody()).toMatchObject({ stream: true, stream_options: { include_usage: true } });
 	});
 });
+
+describe("stream: false under the timers", () => {
+	test("a whole answer may take longer than the first-byte limit: its generation is one idle gap", async () => {
+		const gates: Array<() => void> = [];
+		const slow = Bun.serve({
+			hostname: "127.0.0.1",
+			port: 0,
+			async fetch(request) {
+				const body = (await request.json()) as { stream?: boolean };
+				await new Promise<void>((resolve) => gates.push(resolve));
+				return Response.json(body.stream ? {} : chatJson("late"));
+			},
+		});
+		const settings = loadSettings({
+			env: {},
+			flags: { config: "c.yaml" },
+			readFile: () =>
+				`upstreams:\n  - name: s\n    base_url: http://127.0.0.1:${slow.port}/v1\n    timeouts: { connect_ms: 1, first_byte_ms: 1, idle_ms: 60000 }\n`,
+		});
+		const up = createUpstream(settings.upstreams[0] as (typeof settings.upstreams)[0]);
+		const params = { model: "gpt-4o", messages: [{ role: "user" as const, content: "hi" }] };
+		const whole = up.chat({ ...params, stream: false }, scope());
+		const streamed = up.chat({ ...params, stream: true }, scope());
+		// The streamed call, held the same way, is cut by the first-byte limit; the whole one is still waiting.
+		await expect(streamed).rejects.toMatchObject({ status: 504, kind: "timeout" });
+		// Released only once the whole call has reached the server, so it has waited past the first-byte limit.
+		while (gates.length === 0) await Bun.sleep(1);
+		for (const open of gates) open();
+		const chunks = await all(await whole);
+		expect((chunks[0] as { choices: Array<{ delta: { content: string } }> }).choices[0]?.delta.content).toBe("late");
+		slow.stop(true);
+	});
+});
