@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { ndjsonLines, startProxy, type TestProxy } from "../support/proxy.ts";
+import { ndjsonLines, startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
 
@@ -73,8 +73,6 @@ describe("upstream failures before the first byte are real statuses", () => {
 			"upstream rejected the request: bad request from key [redacted]",
 			{},
 		],
-		[{ kind: "hang" as const }, 504, "upstream did not answer within 600 ms", {}],
-		[{ kind: "stream" as const, chunks: [], end: "hang" as const }, 504, "upstream did not answer within 600 ms", {}],
 	])("%j → %i", async (reply, status, error, headers) => {
 		for (const stream of [true, false]) {
 			upstream.enqueue("chat", reply);
@@ -87,6 +85,28 @@ describe("upstream failures before the first byte are real statuses", () => {
 			expect(text).not.toContain(KEY);
 		}
 	});
+
+	test.each([[{ kind: "hang" as const }], [{ kind: "stream" as const, chunks: [], end: "hang" as const }]])(
+		"%j → 504 after the connect and first-byte limits, plus one idle gap for a whole answer",
+		async (reply) => {
+			const timed = await startProxyWithConfig(
+				`upstreams:\n  - name: up\n    base_url: ${upstream.url}\n    timeouts: { connect_ms: 300, first_byte_ms: 300, idle_ms: 300 }\n    retries: { max: 0 }\n`,
+			);
+			try {
+				for (const [stream, limit] of [
+					[true, 600],
+					[false, 900],
+				] as const) {
+					upstream.enqueue("chat", reply);
+					const res = await timed.post("/api/chat", { ...hello, stream });
+					expect(res.status).toBe(504);
+					expect(await res.text()).toBe(JSON.stringify({ error: `upstream did not answer within ${limit} ms` }));
+				}
+			} finally {
+				timed.stop();
+			}
+		},
+	);
 
 	test("an unreachable upstream is a 502", async () => {
 		const dead = await startProxy("http://127.0.0.1:9/v1");
