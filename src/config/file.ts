@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { Capability } from "../schemas/ollama-responses.ts";
-import { DIALECTS } from "../translate/dialect.ts";
+import { DIALECTS, SYSTEM_MESSAGES } from "../translate/dialect.ts";
 
 const ms = (fallback: number) => z.number().int().positive().default(fallback);
 const glob = z.string().min(1).describe('A glob over model names or ids: "*" matches any run of characters, "?" one.');
@@ -53,8 +53,33 @@ export const UpstreamConfig = z.strictObject({
 	include: z.array(glob).default(["*"]).describe("Discovered ids to list."),
 	exclude: z.array(glob).default([]).describe("Discovered ids to hide."),
 	prefix: z.string().default("").describe('Put before every discovered name, e.g. "openrouter/".'),
+	system_messages: z
+		.enum(SYSTEM_MESSAGES)
+		.optional()
+		.describe(
+			"Agent requests (/v1/messages, /v1/responses): in_place keeps system messages where the client put them; merged joins them into one leading system message, for chat templates that refuse any other (Qwen, Mistral, Gemma on vLLM or llama.cpp). Default: in_place for openai and openrouter, merged for vllm and llamacpp.",
+		),
 });
 export type UpstreamConfig = z.infer<typeof UpstreamConfig>;
+
+/** How the agent protocols behave where clients differ from the APIs they were written against. */
+export const AgentsConfig = z
+	.strictObject({
+		keep_billing_header: z
+			.boolean()
+			.default(false)
+			.describe(
+				"Keep Claude Code's per-request `x-anthropic-billing-header:` system block. Dropped by default: it changes on every request and defeats the upstream's prompt cache.",
+			),
+		strict_incomplete: z
+			.boolean()
+			.default(false)
+			.describe(
+				"End a /v1/responses answer cut by the token limit with `response.incomplete`, as OpenAI does, instead of `response.completed` with status incomplete (which Codex keeps instead of retrying).",
+			),
+	})
+	.prefault({});
+export type AgentsConfig = z.infer<typeof AgentsConfig>;
 
 /** How one request parameter is overridden for a model. */
 export const ParamOverride = z
@@ -122,6 +147,7 @@ export const FileConfig = z.strictObject({
 			`Connections open to all upstreams together, one per request in flight (default ${MAX_UPSTREAM_CONNECTIONS.default}); more requests wait for one to end.`,
 		),
 	upstreams: z.array(UpstreamConfig).min(1, "at least one upstream is needed"),
+	agents: AgentsConfig,
 	models: z.array(ModelConfig).default([]),
 	keys: z.array(KeyConfig).optional().describe("Absent: no inbound authentication."),
 	cors: z

@@ -3,15 +3,23 @@
  * the defaults. Without a file, the environment describes one upstream, as the openai SDK reads it.
  */
 import { readFileSync } from "node:fs";
-import { type Dialect, dialectOf } from "../translate/dialect.ts";
+import { type Dialect, dialectOf, type SystemMessages, systemMessagesOf } from "../translate/dialect.ts";
 import { ConfigError, configIssue, type EnvConfig, type LOG_LEVELS, loadEnv } from "./env.ts";
-import { FileConfig, type KeyConfig, MAX_UPSTREAM_CONNECTIONS, type ModelConfig, type UpstreamConfig } from "./file.ts";
+import {
+	type AgentsConfig,
+	FileConfig,
+	type KeyConfig,
+	MAX_UPSTREAM_CONNECTIONS,
+	type ModelConfig,
+	type UpstreamConfig,
+} from "./file.ts";
 
 export type Flags = { host?: string; port?: number; config?: string; logLevel?: (typeof LOG_LEVELS)[number] };
 
 export type ResolvedUpstream = UpstreamConfig & {
 	discover: boolean;
 	dialect: Dialect;
+	system_messages: SystemMessages;
 	/** The process-wide `max_upstream_connections`: every upstream shares the one pool it bounds. */
 	maxConnections: number;
 };
@@ -32,6 +40,7 @@ export type Settings = {
 	models: ModelConfig[];
 	keys?: KeyConfig[];
 	cors?: { origins: string[] };
+	agents: AgentsConfig;
 	/** The file the settings came from, if any. */
 	configFile?: string;
 };
@@ -108,10 +117,12 @@ function envOnlyFile(env: EnvConfig): FileConfig {
 }
 
 function resolveUpstream(upstream: UpstreamConfig, maxConnections: number): ResolvedUpstream {
+	const dialect = upstream.dialect ?? dialectOf(upstream.base_url);
 	return {
 		...upstream,
 		discover: upstream.discover ?? upstream.kind !== "azure",
-		dialect: upstream.dialect ?? dialectOf(upstream.base_url),
+		dialect,
+		system_messages: upstream.system_messages ?? systemMessagesOf(dialect),
 		maxConnections,
 	};
 }
@@ -151,6 +162,7 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 		idleTimeoutSeconds: 255,
 		upstreams: file.upstreams.map((upstream) => resolveUpstream(upstream, maxUpstreamConnections)),
 		models: file.models,
+		agents: file.agents,
 		...(file.keys && { keys: file.keys }),
 		...(file.cors && { cors: file.cors }),
 		...(configFile && { configFile }),

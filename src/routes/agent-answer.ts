@@ -15,6 +15,7 @@ import { type Target, withoutReasoningParams } from "../translate/dialect.ts";
 import type { ModelFacts } from "../translate/model-metadata.ts";
 import { tokenLimitKey } from "../translate/options.ts";
 import { applyParamOverrides } from "../translate/param-overrides.ts";
+import { mergeSystemMessages } from "../translate/system-messages.ts";
 import { chatPiece, type Piece } from "../translate/upstream-events.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, routeFor } from "./dispatch.ts";
@@ -54,6 +55,8 @@ const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
 const KEEPALIVE_MS = 15_000;
 
 export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Response> {
+	const systemMessagesFor = (upstream: string) =>
+		deps.settings.upstreams.find((u) => u.name === upstream)?.system_messages ?? "in_place";
 	const requestStart = deps.clock.nowNs();
 	const route = await routeFor(deps, call.request, call.model, () => modelNotFound(call.model));
 	const chunks = await dispatch(
@@ -63,6 +66,7 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 		(current, scope) => {
 			const target = routeTarget(current);
 			const built = call.params(target, current.facts);
+			if (systemMessagesFor(current.upstream.name) === "merged") built.messages = mergeSystemMessages(built.messages);
 			// A whole answer for a client that wants one: one JSON parse upstream instead of a stream to fold.
 			const params = applyParamOverrides(
 				call.stream ? built : { ...built, stream: false },

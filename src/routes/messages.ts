@@ -42,6 +42,7 @@ export function messagesRoutes(deps: AppDeps) {
 							// The configured fallback is a guess, not the model's window: clamping to it could starve answers.
 							contextLength:
 								facts.contextLength === deps.settings.defaultContextLength ? undefined : facts.contextLength,
+							keepBillingHeader: deps.settings.agents.keep_billing_header,
 						}),
 					renderer: () =>
 						anthropicRenderer({

@@ -57,6 +57,7 @@ export function responsesRoutes(deps: AppDeps) {
 							now,
 							newId: randomId,
 							promptEstimate: estimatePromptTokens(prepared),
+							strictIncomplete: deps.settings.agents.strict_incomplete,
 						}),
 				});
 			},

@@ -36,11 +36,14 @@ export function thinkOf(request: Pick<MessagesRequest, "thinking" | "output_conf
 	return level && EFFORTS.has(level) ? (level as Think) : undefined;
 }
 
-/** The system prompt: a string as is, or its text blocks joined by newlines less Claude Code's billing line. */
-export function systemPrompt(system: MessagesRequest["system"]): string {
+/**
+ * The system prompt: a string as is, or its text blocks joined by newlines, less Claude Code's billing line unless
+ * kept (it changes on every request, so the upstream's prompt cache never matches past it).
+ */
+export function systemPrompt(system: MessagesRequest["system"], keepBillingHeader = false): string {
 	if (typeof system === "string") return system;
 	return (system ?? [])
-		.filter((b) => b.type === "text" && !(b.text ?? "").startsWith(BILLING_HEADER))
+		.filter((b) => b.type === "text" && (keepBillingHeader || !(b.text ?? "").startsWith(BILLING_HEADER)))
 		.map((b) => b.text ?? "")
 		.join("\n");
 }
@@ -83,6 +86,8 @@ export function clampedMaxTokens(requested: number, inputBytesCount: number, con
 export type ContextFacts = {
 	/** The model's context window, only when the upstream published it or the model is known by name. */
 	contextLength?: number;
+	/** `agents.keep_billing_header`. */
+	keepBillingHeader?: boolean;
 };
 
 export function messagesToOpenAI(
@@ -91,7 +96,7 @@ export function messagesToOpenAI(
 	context: ContextFacts = {},
 ): ChatCompletionCreateParamsStreaming {
 	const messages: ChatCompletionMessageParam[] = [];
-	const system = systemPrompt(request.system);
+	const system = systemPrompt(request.system, context.keepBillingHeader);
 	if (system) messages.push({ role: "system", content: system });
 	messages.push(...toChatMessages(request.messages, target.dialect));
 

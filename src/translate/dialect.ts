@@ -8,6 +8,18 @@ import type { Capability } from "../schemas/ollama-responses.ts";
 export const DIALECTS = ["openai", "openrouter", "vllm", "llamacpp"] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
+export const SYSTEM_MESSAGES = ["in_place", "merged"] as const;
+export type SystemMessages = (typeof SYSTEM_MESSAGES)[number];
+
+/**
+ * Where an upstream takes system messages by default. OpenAI's API takes them anywhere; the chat templates of
+ * self-hosted models (Qwen, Mistral, Gemma) often raise on any but a leading one, and agents send more: Claude Code
+ * a second one after the prompt, Codex two leading ones.
+ */
+export function systemMessagesOf(dialect: Dialect): SystemMessages {
+	return dialect === "vllm" || dialect === "llamacpp" ? "merged" : "in_place";
+}
+
 /** The upstream a request goes to: the model's id there, how it speaks, and what the model can do. */
 export type Target = { id: string; dialect: Dialect; capabilities: readonly Capability[] };
 

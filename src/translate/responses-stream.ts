@@ -24,6 +24,8 @@ export type ResponsesRendererOptions = {
 	newId(prefix: string): string;
 	/** Input tokens to report when the upstream reports no usage at all: an estimate beats a misleading 0. */
 	promptEstimate: number;
+	/** `agents.strict_incomplete`: a cut answer ends in `response.incomplete`, as OpenAI ends it. */
+	strictIncomplete?: boolean;
 };
 
 type Item = Record<string, unknown>;
@@ -281,7 +283,10 @@ export function responsesRenderer(options: ResponsesRendererOptions): ResponsesR
 		},
 		finish() {
 			const events = render(blocks.finish());
-			events.push(event("response.completed", { response: finished() }));
+			const response = finished();
+			const terminal =
+				options.strictIncomplete && response.status === "incomplete" ? "response.incomplete" : "response.completed";
+			events.push(event(terminal, { response }));
 			return events;
 		},
 		fail(error: ProxyError) {

@@ -18,6 +18,7 @@ describe("the configuration file's JSON Schema", () => {
 			"log_level",
 			"max_upstream_connections",
 			"upstreams",
+			"agents",
 			"models",
 			"keys",
 			"cors",

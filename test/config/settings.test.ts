@@ -200,6 +200,7 @@ describe("parseFileConfig: YAML, interpolated, validated by the schema, cross-ch
 					prefix: "",
 				},
 			],
+			agents: { keep_billing_header: false, strict_incomplete: false },
 			models: [],
 		});
 		expect(file.keys).toBeUndefined();
@@ -497,6 +498,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 				api_key: "sk-test",
 				headers: {},
 				dialect: "vllm",
+				system_messages: "merged",
 				timeouts: { connect_ms: 1234, first_byte_ms: 1234, idle_ms: 300_000 },
 				retries: { max: 4, backoff_ms: 250, max_wait_ms: 10_000 },
 				discover: true,
@@ -531,6 +533,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 					base_url: "https://api.openai.com/v1",
 					headers: {},
 					dialect: "openai",
+					system_messages: "in_place",
 					timeouts: { connect_ms: 10_000, first_byte_ms: 30_000, idle_ms: 300_000 },
 					retries: { max: 2, backoff_ms: 250, max_wait_ms: 10_000 },
 					discover: true,
@@ -541,6 +544,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 				},
 			],
 			models: [],
+			agents: { keep_billing_header: false, strict_incomplete: false },
 		});
 		expect(settings.upstreams[0]?.api_key).toBeUndefined();
 	});
