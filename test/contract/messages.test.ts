@@ -564,7 +564,8 @@ describe("errors before the first byte (contract cases 8, 9)", () => {
 
 	test("case 9: the proxy's own timeout → 504 timeout_error", async () => {
 		upstream.enqueue("chat", { kind: "hang" });
-		const error = await failure(client.messages.create(hi));
+		// Streamed: headers must come within the connect and first-byte limits (a whole answer gets an idle gap more).
+		const error = await failure(client.messages.create({ ...hi, stream: true }));
 		expect(error?.status).toBe(504);
 		expect(error?.type).toBe("timeout_error");
 	});
