@@ -35,16 +35,17 @@ export function chatRoutes(deps: AppDeps) {
 						chatLoadReply(body.model, body.keep_alive, deps.clock.wallTime()),
 					);
 				}
+				const stream = body.stream ?? true;
 				return answer(deps, {
 					request,
 					model: body.model,
 					body,
 					path: "/api/chat",
-					stream: body.stream ?? true,
+					stream,
 					hideThinking: body.think === false,
 					open: async (route, target, scope, ctx) => {
 						const params = applyParamOverrides(
-							chatToOpenAI(body, target),
+							chatToOpenAI(body, target, stream),
 							route.params,
 							tokenLimitKey("chat", target.id),
 						);
@@ -75,24 +76,25 @@ export function chatRoutes(deps: AppDeps) {
 						generateLoadReply(body.model, body.keep_alive, deps.clock.wallTime()),
 					);
 				}
+				const stream = body.stream ?? true;
 				return answer(deps, {
 					request,
 					model: body.model,
 					body,
 					path: "/api/generate",
-					stream: body.stream ?? true,
+					stream,
 					hideThinking: body.think === false,
 					open: async (route, target, scope, ctx) => {
 						if (body.suffix) {
 							const params = applyParamOverrides(
-								fillInMiddleToOpenAI(body, target),
+								fillInMiddleToOpenAI(body, target, stream),
 								route.params,
 								tokenLimitKey("completions", target.id),
 							);
 							return translateChunks(await route.upstream.complete(params, scope), completionPiece, generateLines(ctx));
 						}
 						const params = applyParamOverrides(
-							generateToOpenAI(body, target),
+							generateToOpenAI(body, target, stream),
 							route.params,
 							tokenLimitKey("chat", target.id),
 						);

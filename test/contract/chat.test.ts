@@ -95,6 +95,12 @@ describe("POST /api/chat with stream:false", () => {
 		expect(stable(text)).toBe(
 			`{"model":"gpt-4o","created_at":"T","message":{"role":"assistant","content":"Hello world"},"done":true,"done_reason":"stop",${FINAL_METRICS}}`,
 		);
+		// The whole answer is asked for: no stream to fold, and no stream_options, which OpenAI refuses without one.
+		expect(upstream.lastBody()).toEqual({
+			model: "gpt-4o",
+			messages: [{ role: "user", content: "hi" }],
+			stream: false,
+		});
 	});
 
 	test("the official ollama client reads it", async () => {
@@ -177,8 +183,7 @@ describe("options and fields sent upstream", () => {
 		expect(upstream.lastBody()).toEqual({
 			model: "gpt-4o",
 			messages: [{ role: "user", content: "hi" }],
-			stream: true,
-			stream_options: { include_usage: true },
+			stream: false,
 			max_tokens: 2,
 			temperature: 0.2,
 			top_p: 0.9,

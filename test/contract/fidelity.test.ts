@@ -180,6 +180,26 @@ describe("fill-in-the-middle", () => {
 		});
 	});
 
+	test("stream:false asks the completions API for the whole answer", async () => {
+		const res = await openai.post("/api/generate", {
+			model: "qwen2.5-coder-7b",
+			prompt: "def f(",
+			suffix: "):\n  pass",
+			options: { num_predict: 16 },
+			stream: false,
+		});
+		expect(stable(await res.text())).toBe(
+			'{"model":"qwen2.5-coder-7b","created_at":"T","response":"Hello world","done":true,"done_reason":"stop","context":[],"total_duration":1,"load_duration":1,"prompt_eval_count":5,"prompt_eval_duration":1,"eval_count":2,"eval_duration":1}',
+		);
+		expect(upstream.lastBody("/v1/completions")).toEqual({
+			model: "qwen2.5-coder-7b",
+			prompt: "def f(",
+			suffix: "):\n  pass",
+			stream: false,
+			max_tokens: 16,
+		});
+	});
+
 	test("a model that cannot insert is a 400, as in Ollama", async () => {
 		const res = await openai.post("/api/generate", { model: "gpt-4o", prompt: "a", suffix: "b" });
 		expect(res.status).toBe(400);
@@ -225,6 +245,8 @@ describe("logprobs", () => {
 			string,
 			unknown
 		>;
+		// Asked for the whole answer, the upstream streamed anyway: the stream is folded.
+		expect(upstream.lastBody()).toMatchObject({ stream: false, logprobs: true });
 		expect(whole.logprobs).toEqual([
 			{ token: "Hi", logprob: -0.1, bytes: [72, 105] },
 			{ token: "!", logprob: -0.2, bytes: [33], top_logprobs: [{ token: "!", logprob: -0.2, bytes: [33] }] },
@@ -240,8 +262,7 @@ describe("generation options by dialect", () => {
 		expect(upstream.lastBody()).toEqual({
 			model: "gpt-4o",
 			messages: [{ role: "user", content: "hi" }],
-			stream: true,
-			stream_options: { include_usage: true },
+			stream: false,
 			max_tokens: 5,
 		});
 		await (await openai.post("/api/chat", ask("gpt-5-mini", { options }))).text();

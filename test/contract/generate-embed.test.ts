@@ -46,6 +46,11 @@ describe("POST /api/generate", () => {
 		expect(stable(await res.text())).toBe(
 			`{"model":"gpt-4o","created_at":"T","response":"Hello world","done":true,"done_reason":"stop","context":[],${METRICS}}`,
 		);
+		expect(upstream.lastBody()).toEqual({
+			model: "gpt-4o",
+			messages: [{ role: "user", content: "hi" }],
+			stream: false,
+		});
 		const reply = await ollama.generate({ model: "gpt-4o", prompt: "hi" });
 		expect(reply.response).toBe("Hello world");
 		expect(reply.context).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import type { CompletionCreateParamsStreaming } from "openai/resources/completions";
+import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
+import type { CompletionCreateParams } from "openai/resources/completions";
 import { ProxyError } from "../../src/errors.ts";
 import type { ChatRequest, GenerateRequest } from "../../src/schemas/ollama-requests.ts";
 import type { Capability } from "../../src/schemas/ollama-responses.ts";
@@ -14,7 +14,7 @@ import type { Dialect, Target } from "../../src/translate/dialect.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUg==";
 
-/** Every upstream request streams and asks for usage. */
+/** A streaming client's upstream request streams and asks for usage. */
 const STREAMING = { stream: true, stream_options: { include_usage: true } } as const;
 
 const SCHEMA = {
@@ -58,7 +58,7 @@ describe("responseFormat: Ollama `format` → OpenAI `response_format`", () => {
 	test.each<{
 		kind: string;
 		format: ChatRequest["format"];
-		expected: ChatCompletionCreateParamsStreaming["response_format"];
+		expected: ChatCompletionCreateParams["response_format"];
 	}>([
 		{ kind: '"json" is JSON mode', format: "json", expected: { type: "json_object" } },
 		{
@@ -74,8 +74,8 @@ describe("responseFormat: Ollama `format` → OpenAI `response_format`", () => {
 	});
 });
 
-describe("chatToOpenAI: one streaming chat-completions request", () => {
-	test.each<{ kind: string; request: ChatRequest; target: Target; params: ChatCompletionCreateParamsStreaming }>([
+describe("chatToOpenAI: one chat-completions request", () => {
+	test.each<{ kind: string; request: ChatRequest; target: Target; params: ChatCompletionCreateParams }>([
 		{
 			kind: "the upstream id replaces the client's spelling of the model",
 			request: { model: "GPT-4o:Latest", messages: [{ role: "user", content: "Hi" }] },
@@ -226,12 +226,12 @@ describe("chatToOpenAI: one streaming chat-completions request", () => {
 			},
 		},
 	])("$kind", ({ request, target, params }) => {
-		expect(chatToOpenAI(request, target)).toEqual(params);
+		expect(chatToOpenAI(request, target, true)).toEqual(params);
 	});
 });
 
 describe("generateToOpenAI: a prompt becomes a one-turn chat", () => {
-	test.each<{ kind: string; request: GenerateRequest; params: ChatCompletionCreateParamsStreaming }>([
+	test.each<{ kind: string; request: GenerateRequest; params: ChatCompletionCreateParams }>([
 		{
 			kind: "the prompt is the user turn",
 			request: { model: "gpt-4o:latest", prompt: "Why is the sky blue?" },
@@ -300,7 +300,7 @@ describe("generateToOpenAI: a prompt becomes a one-turn chat", () => {
 			},
 		},
 	])("$kind", ({ request, params }) => {
-		expect(generateToOpenAI(request, GPT_4O)).toEqual(params);
+		expect(generateToOpenAI(request, GPT_4O, true)).toEqual(params);
 	});
 });
 
@@ -329,7 +329,7 @@ describe("generateToOpenAI: requests Ollama refuses are a 400", () => {
 			error: { status: 400, message: "invalid image input: images must be base64-encoded" },
 		},
 	])("$kind", ({ request, error }) => {
-		expect(thrown(() => generateToOpenAI(request, GPT_4O))).toEqual(error);
+		expect(thrown(() => generateToOpenAI(request, GPT_4O, true))).toEqual(error);
 	});
 });
 
@@ -337,7 +337,7 @@ const THINKER: readonly Capability[] = ["completion", "tools", "thinking"];
 const HI = [{ role: "user" as const, content: "Hi" }];
 
 /** Parameters that only some upstreams take are outside the openai SDK's types. */
-type DialectParams = ChatCompletionCreateParamsStreaming & Record<string, unknown>;
+type DialectParams = ChatCompletionCreateParams & Record<string, unknown>;
 
 describe("chatToOpenAI and generateToOpenAI: options, thinking and logprobs in the upstream's dialect", () => {
 	test.each<{ kind: string; request: ChatRequest; target: Target; params: DialectParams }>([
@@ -444,9 +444,9 @@ describe("chatToOpenAI and generateToOpenAI: options, thinking and logprobs in t
 			params: { model: "gpt-4o", messages: HI, ...STREAMING },
 		},
 	])("$kind", ({ request, target, params }) => {
-		expect(chatToOpenAI(request, target)).toEqual(params);
+		expect(chatToOpenAI(request, target, true)).toEqual(params);
 		const { messages: _messages, tools: _tools, ...generate } = request;
-		expect(generateToOpenAI({ ...generate, prompt: "Hi" }, target)).toEqual(params);
+		expect(generateToOpenAI({ ...generate, prompt: "Hi" }, target, true)).toEqual(params);
 	});
 });
 
@@ -457,7 +457,7 @@ describe("fillInMiddleToOpenAI: a suffix is one legacy completions request with 
 		kind: string;
 		request: GenerateRequest;
 		target: Target;
-		params: CompletionCreateParamsStreaming & Record<string, unknown>;
+		params: CompletionCreateParams & Record<string, unknown>;
 	}>([
 		{
 			kind: "the prompt and the suffix, streamed with usage",
@@ -561,7 +561,7 @@ describe("fillInMiddleToOpenAI: a suffix is one legacy completions request with 
 			params: { model: "codestral-latest", prompt: "a", suffix: "b", ...STREAMING },
 		},
 	])("$kind", ({ request, target, params }) => {
-		expect(fillInMiddleToOpenAI(request, target)).toEqual(params);
+		expect(fillInMiddleToOpenAI(request, target, true)).toEqual(params);
 	});
 
 	test.each<{ kind: string; request: GenerateRequest; target: Target; error: { status: number; message: string } }>([
@@ -584,6 +584,62 @@ describe("fillInMiddleToOpenAI: a suffix is one legacy completions request with 
 			error: { status: 400, message: "nomic-embed-text does not support insert" },
 		},
 	])("$kind is a 400", ({ request, target, error }) => {
-		expect(thrown(() => fillInMiddleToOpenAI(request, target))).toEqual(error);
+		expect(thrown(() => fillInMiddleToOpenAI(request, target, false))).toEqual(error);
+	});
+});
+
+describe("stream false: the upstream is asked for the whole answer, without stream_options", () => {
+	test.each<{ kind: string; translate: () => unknown; params: Record<string, unknown> }>([
+		{
+			kind: "chat",
+			translate: () =>
+				chatToOpenAI({ model: "gpt-4o", messages: HI, options: { num_predict: 8 }, format: "json" }, GPT_4O, false),
+			params: {
+				model: "gpt-4o",
+				messages: HI,
+				stream: false,
+				max_tokens: 8,
+				response_format: { type: "json_object" },
+			},
+		},
+		{
+			kind: "chat with tools and thinking switched off",
+			translate: () =>
+				chatToOpenAI(
+					{ model: "deepseek-r1", messages: HI, tools: [WEATHER_TOOL], think: false },
+					target("deepseek/deepseek-r1", "openrouter", THINKER),
+					false,
+				),
+			params: {
+				model: "deepseek/deepseek-r1",
+				messages: HI,
+				stream: false,
+				reasoning: { enabled: false },
+				tools: [WEATHER_TOOL],
+			},
+		},
+		{
+			kind: "generate",
+			translate: () =>
+				generateToOpenAI({ model: "gpt-4o", prompt: "Hi", system: "Be brief.", logprobs: true }, GPT_4O, false),
+			params: {
+				model: "gpt-4o",
+				messages: [{ role: "system", content: "Be brief." }, ...HI],
+				stream: false,
+				logprobs: true,
+			},
+		},
+		{
+			kind: "fill-in-the-middle",
+			translate: () =>
+				fillInMiddleToOpenAI(
+					{ model: "codestral", prompt: "a", suffix: "b", options: { num_predict: 16 }, logprobs: true },
+					CODESTRAL,
+					false,
+				),
+			params: { model: "codestral-latest", prompt: "a", suffix: "b", stream: false, max_tokens: 16, logprobs: 1 },
+		},
+	])("$kind", ({ translate, params }) => {
+		expect(translate()).toEqual(params);
 	});
 });
