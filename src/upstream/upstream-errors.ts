@@ -41,6 +41,15 @@ function upstreamMessage(error: APIError): string {
 	return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
 }
 
+/** What an error object inside a stream says it is, by its numeric code or its type/code names. */
+function streamErrorCode(error: APIError): "rate_limit" | "overloaded" | undefined {
+	const body = (error.error ?? {}) as { code?: unknown; type?: unknown };
+	const names = `${body.type ?? ""} ${body.code ?? ""}`.toLowerCase();
+	if (body.code === 429 || body.code === "429" || names.includes("rate_limit")) return "rate_limit";
+	if (body.code === 503 || body.code === 529 || names.includes("overloaded")) return "overloaded";
+	return undefined;
+}
+
 export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError {
 	if (error instanceof ProxyError) return error;
 	const clean = (text: string) => redact(text, ctx.secrets);
@@ -94,8 +103,15 @@ export function upstreamFailure(error: unknown, ctx: FailureContext): ProxyError
 		return new ProxyError(400, clean(`upstream rejected the request: ${upstreamMessage(error)}`), {}, "bad_request");
 	}
 	if (error instanceof APIError) {
-		// No status: an error object inside an answer that had already started.
-		if (!error.status) return new ProxyError(502, clean(`upstream error: ${upstreamMessage(error)}`), {}, "stream");
+		// No status: an error object inside an answer that had already started. A rate limit or an overload there
+		// (OpenRouter and LiteLLM report a provider's 429 this way) keeps its meaning: clients wait instead of retrying.
+		if (!error.status) {
+			const message = upstreamMessage(error);
+			const code = streamErrorCode(error);
+			if (code === "rate_limit") return new ProxyError(429, clean(`upstream rate limit: ${message}`), {}, "rate_limit");
+			if (code === "overloaded") return new ProxyError(503, clean(`upstream overloaded: ${message}`), {}, "server");
+			return new ProxyError(502, clean(`upstream error: ${message}`), {}, "stream");
+		}
 		return new ProxyError(502, clean(`upstream error (HTTP ${error.status}): ${upstreamMessage(error)}`), {}, "server");
 	}
 	if (error instanceof SyntaxError) return new ProxyError(502, "upstream sent a malformed stream", {}, "stream");

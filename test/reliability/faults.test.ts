@@ -148,6 +148,19 @@ const FAULTS: Array<[string, () => Reply, Expected]> = [
 		{ error: /^upstream error: overloaded$/, status: 502 },
 	],
 	[
+		"a rate limit inside the stream (OpenRouter's way of passing on a provider's 429)",
+		() => ({
+			kind: "stream",
+			chunks: [chunk({ content: "par" }), 'data: {"error":{"code":429,"message":"Rate limit exceeded"}}\n\n'],
+		}),
+		{ error: /^upstream rate limit: Rate limit exceeded$/, status: 429 },
+	],
+	[
+		"an overload as the first event",
+		() => ({ kind: "stream", chunks: ['data: {"error":{"type":"overloaded_error","message":"busy"}}\n\n'] }),
+		{ error: /^upstream overloaded: busy$/, status: 503 },
+	],
+	[
 		"an error object as the first event",
 		() => ({ kind: "stream", chunks: ['data: {"error":{"message":"nope"}}\n\n'] }),
 		{ error: /^upstream error: nope$/, status: 502 },
