@@ -221,7 +221,9 @@ export function responsesRenderer(options: ResponsesRendererOptions): ResponsesR
 		];
 	}
 
-	function toolCall(call: FinishedCall): SseEvent[] {
+	function toolCall(finished: FinishedCall): SseEvent[] {
+		// A call without arguments is `{}`: clients parse the string as JSON, and "" is not JSON.
+		const call = finished.arguments.trim() === "" ? { ...finished, arguments: "{}" } : finished;
 		const index = nextIndex++;
 		const origin = toolOrigin(names, call.name);
 		outputChars += call.name.length + call.arguments.length;
@@ -240,7 +242,7 @@ export function responsesRenderer(options: ResponsesRendererOptions): ResponsesR
 		const at = { item_id: itemId, output_index: index };
 		return [
 			event("response.output_item.added", { output_index: index, item: item("in_progress", "") }),
-			...(call.arguments ? [event("response.function_call_arguments.delta", { ...at, delta: call.arguments })] : []),
+			event("response.function_call_arguments.delta", { ...at, delta: call.arguments }),
 			event("response.function_call_arguments.done", { ...at, arguments: call.arguments, name: origin.name }),
 			done(item("completed", call.arguments), index),
 		];
