@@ -33,6 +33,26 @@ export function stopReasonOf(end: Extract<BlockEvent, { type: "end" }>, calledTo
 	return end.stopSequence !== undefined ? "stop_sequence" : "end_turn";
 }
 
+/** Whether a call's argument text is the JSON object Anthropic's `input` must be. */
+function parses(call: FinishedCall): boolean {
+	try {
+		parseToolArguments(call.name, call.arguments);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/**
+ * The last events without a call the token limit cut in the middle of its arguments: the answer is then a
+ * `max_tokens` stop, which Claude Code handles (it asks for more room), where an error would be retried as it was.
+ */
+export function withoutCutCalls(events: BlockEvent[]): BlockEvent[] {
+	const end = events.at(-1);
+	if (end?.type !== "end" || end.finishReason !== "length") return events;
+	return events.filter((e) => e.type !== "tool" || parses(e.call));
+}
+
 export type AnthropicUsage = { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number };
 
 /**
@@ -157,7 +177,7 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 			event("ping"),
 		],
 		push: (piece: Piece) => renderAll(blocks.push(piece)),
-		finish: () => renderAll(blocks.finish()),
+		finish: () => renderAll(withoutCutCalls(blocks.finish())),
 		// Anthropic's own keepalive: the SDK skips pings, yet the stream stays alive through a long prefill.
 		keepalive: () => [event("ping")],
 		fail: (error: ProxyError) => [{ event: "error", data: anthropicErrorBody(error, options.requestId) }],

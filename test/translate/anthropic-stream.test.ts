@@ -235,6 +235,31 @@ describe("anthropicRenderer: the streamed event sequence", () => {
 		);
 	});
 
+	test("a call the token limit cut mid-arguments is dropped: the answer is a max_tokens stop", () => {
+		const renderer = newRenderer();
+		renderer.push(chatPiece(chunk({ content: "Let me run it." })));
+		renderer.push(
+			chatPiece(toolCalls({ index: 0, id: "c", type: "function", function: { name: "Bash", arguments: '{"comm' } })),
+		);
+		renderer.push(chatPiece(finish("length")));
+		const events = renderer.finish();
+		expect(events.map((e) => e.data.type)).toEqual(["content_block_stop", "message_delta", "message_stop"]);
+		expect(events[1]?.data).toMatchObject({ delta: { stop_reason: "max_tokens", stop_sequence: null } });
+		expect(renderer.whole().content).toEqual([{ type: "text", text: "Let me run it." }]);
+	});
+
+	test("a whole call before the cut one is kept", () => {
+		const renderer = newRenderer();
+		renderer.push(chatPiece(toolCalls({ index: 0, id: "a", function: { name: "Read", arguments: '{"path":"x"}' } })));
+		renderer.push(chatPiece(toolCalls({ index: 1, id: "b", function: { name: "Bash", arguments: '{"co' } })));
+		renderer.push(chatPiece(finish("length")));
+		renderer.finish();
+		expect(renderer.whole()).toMatchObject({
+			content: [{ type: "tool_use", id: "a", name: "Read", input: { path: "x" } }],
+			stop_reason: "tool_use",
+		});
+	});
+
 	test("a stream cut before its finish reason fails", () => {
 		const renderer = newRenderer();
 		renderer.push(chatPiece(chunk({ content: "par" })));
