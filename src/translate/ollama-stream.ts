@@ -34,12 +34,18 @@ const NONE: never[] = [];
 function timedLines<T>(ctx: StreamContext, deltaLine: (e: Delta) => T, doneLines: (e: Done, m: Metrics) => T[]) {
 	const events = eventTranslator({ hideThinking: ctx.hideThinking });
 	let firstToken: number | undefined;
+	let pieces = 0;
+	// A first chunk that ends the answer and carries its usage is a whole answer (`stream: false`; a stream sends its
+	// usage after the finish): when its first token was made is unknown, so the upstream's whole wait counts as
+	// generation, and `eval_count / eval_duration` stays a real rate instead of tokens per microsecond.
+	let whole = false;
 	const onDelta = (event: Delta) => {
 		firstToken ??= ctx.clock.nowNs();
 		return deltaLine(event);
 	};
 	return {
 		push(piece: Piece): T[] {
+			if (pieces++ === 0) whole = piece.finishReason !== null && piece.usage !== undefined;
 			const event = events.push(piece);
 			return event?.type === "delta" ? [onDelta(event)] : NONE;
 		},
@@ -50,7 +56,7 @@ function timedLines<T>(ctx: StreamContext, deltaLine: (e: Delta) => T, doneLines
 				const timings = {
 					requestStart: ctx.requestStart,
 					upstreamStart: ctx.upstreamStart,
-					firstToken: firstToken ?? end,
+					firstToken: whole ? ctx.upstreamStart : (firstToken ?? end),
 					end,
 				};
 				return doneLines(event, metricsFrom(timings, event.usage));

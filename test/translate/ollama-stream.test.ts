@@ -137,6 +137,30 @@ describe("chatStream: the NDJSON objects of /api/chat", () => {
 			],
 		},
 		{
+			kind: "a whole answer (stream: false) is one chunk with its usage: the upstream's whole wait is generation",
+			chunks: [{ ...chunk({ role: "assistant", content: "Hello" }, "stop"), usage: usage(7, 2).usage }],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"Hello"},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_TEXT},"prompt_eval_count":7,"prompt_eval_duration":1,"eval_count":2,"eval_duration":17000000}`,
+			],
+		},
+		{
+			kind: "a whole answer of tool calls alone is timed the same way",
+			chunks: [
+				{
+					...chunk(
+						{ role: "assistant", tool_calls: [{ index: 0, id: "call_a", function: { name: "now", arguments: "{}" } }] },
+						"tool_calls",
+					),
+					usage: usage(9, 4).usage,
+				},
+			],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","message":{"role":"assistant","content":"","tool_calls":[{"id":"call_a","function":{"index":0,"name":"now","arguments":{}}}]},"done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",${METRICS_NO_TEXT},"prompt_eval_count":9,"prompt_eval_duration":1,"eval_count":4,"eval_duration":7000000}`,
+			],
+		},
+		{
 			kind: "no usage chunk: counts are 0 but still present",
 			chunks: [finish("stop")],
 			lines: [
@@ -187,6 +211,14 @@ describe("generateStream: the NDJSON objects of /api/generate", () => {
 			lines: [
 				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"Once","done":false}',
 				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"length","context":[],${METRICS_TEXT},"prompt_eval_count":4,"prompt_eval_duration":7000000,"eval_count":1,"eval_duration":10000000}`,
+			],
+		},
+		{
+			kind: "a whole answer (stream: false): the upstream's whole wait is generation",
+			chunks: [{ ...chunk({ content: "Blue." }, "stop"), usage: usage(5, 2).usage }],
+			lines: [
+				'{"model":"llama3.2","created_at":"2025-10-26T17:21:21.196Z","response":"Blue.","done":false}',
+				`{"model":"llama3.2","created_at":"2025-10-26T17:21:21.197Z","response":"","done":true,"done_reason":"stop","context":[],${METRICS_TEXT},"prompt_eval_count":5,"prompt_eval_duration":1,"eval_count":2,"eval_duration":17000000}`,
 			],
 		},
 		{
