@@ -1,32 +1,41 @@
 /**
- * The load client: the three arms' requests, and a cheap scan of response bytes for the mock's in-band tokens
+ * The load client: the arms' requests, and a cheap scan of response bytes for the mock's in-band tokens
  * (`~t<µs>`), so that counting tokens and timing chunks needs no JSON parsing or text decoding in the hot path.
  */
 
-export type Arm = "direct" | "passthrough" | "proxy";
-export const ARMS: readonly Arm[] = ["direct", "passthrough", "proxy"];
+export type Arm = "direct" | "passthrough" | "proxy" | "binary";
+/** Every arm in the order the report shows them; a run uses `binary` only with `--binary`. */
+export const ALL_ARMS: readonly Arm[] = ["direct", "passthrough", "proxy", "binary"];
+/** The arms that are the product: `bun src/index.ts` and the compiled binary. */
+export type Product = "proxy" | "binary";
+export const isProduct = (arm: Arm): arm is Product => arm === "proxy" || arm === "binary";
 
 export type Target = { arm: Arm; url: string; body: string };
-export type Origins = Record<Arm, string>;
+export type Origins = Partial<Record<Arm, string>>;
 
 const MESSAGES = [{ role: "user", content: "Say something." }];
-const OPENAI_BODY = JSON.stringify({
-	model: "bench-model",
-	messages: MESSAGES,
-	stream: true,
-	stream_options: { include_usage: true },
-});
+const openaiBody = (stream: boolean) =>
+	JSON.stringify({
+		model: "bench-model",
+		messages: MESSAGES,
+		stream,
+		...(stream && { stream_options: { include_usage: true } }),
+	});
+const OPENAI_STREAM = openaiBody(true);
+const OPENAI_WHOLE = openaiBody(false);
 
-/** Direct and pass-through always speak OpenAI streaming (the proxy always streams upstream too); the proxy arm speaks Ollama. */
+/** Direct and pass-through speak OpenAI, the product arms speak Ollama; all ask for the same stream or whole answer. */
 export function targetFor(arm: Arm, origins: Origins, stream: boolean): Target {
-	if (arm === "proxy") {
+	const origin = origins[arm];
+	if (!origin) throw new Error(`the ${arm} arm is not running`);
+	if (isProduct(arm)) {
 		return {
 			arm,
-			url: `${origins.proxy}/api/chat`,
+			url: `${origin}/api/chat`,
 			body: JSON.stringify({ model: "bench-model", messages: MESSAGES, stream }),
 		};
 	}
-	return { arm, url: `${origins[arm]}/v1/chat/completions`, body: OPENAI_BODY };
+	return { arm, url: `${origin}/v1/chat/completions`, body: stream ? OPENAI_STREAM : OPENAI_WHOLE };
 }
 
 export const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
@@ -72,6 +81,46 @@ export class TokenScanner {
 	}
 }
 
+/** The text of a line if it carries content: Ollama's NDJSON `message.content` or an OpenAI SSE `delta.content`. */
+function lineContent(line: string, ollama: boolean): string {
+	if (ollama) {
+		const parsed = JSON.parse(line) as { message?: { content?: string } };
+		return parsed.message?.content ?? "";
+	}
+	if (!line.startsWith("data: ") || line === "data: [DONE]") return "";
+	const parsed = JSON.parse(line.slice(6)) as { choices?: { delta?: { content?: string | null } }[] };
+	return parsed.choices?.[0]?.delta?.content ?? "";
+}
+
+/**
+ * Watches a response for its first line (NDJSON for the product arms, an SSE `data:` line for the others) whose
+ * content is not empty: the first token as a client's parser sees it, not just the first bytes.
+ */
+export class FirstContent {
+	found = false;
+	private pending = "";
+	private readonly decoder = new TextDecoder();
+
+	constructor(private readonly ollama: boolean) {}
+
+	/** Whether this read completed the first line with content. */
+	feed(bytes: Uint8Array): boolean {
+		if (this.found) return false;
+		this.pending += this.decoder.decode(bytes, { stream: true });
+		let newline = this.pending.indexOf("\n");
+		while (newline >= 0) {
+			const line = this.pending.slice(0, newline).trim();
+			this.pending = this.pending.slice(newline + 1);
+			if (line !== "" && lineContent(line, this.ollama) !== "") {
+				this.found = true;
+				return true;
+			}
+			newline = this.pending.indexOf("\n");
+		}
+		return false;
+	}
+}
+
 const post = (target: Target, signal: AbortSignal) =>
 	fetch(target.url, { method: "POST", headers: { "content-type": "application/json" }, body: target.body, signal });
 
@@ -98,6 +147,8 @@ export type StreamResult = {
 	tokens: number;
 	/** Request sent → first content token read. */
 	ttftMs: number;
+	/** Request sent → the read that completed the first line with non-empty content (with `firstLine`). */
+	firstLineMs: number;
 	/** The longest wait between two reads that carried tokens (first token included, measured from the send). */
 	maxGapMs: number;
 	totalMs: number;
@@ -110,6 +161,8 @@ export type StreamOptions = {
 	onLatency?: (us: number) => void;
 	/** Abort the request right after the first token arrives, as a client that goes away. */
 	abortAfterFirst?: boolean;
+	/** Also time the first line with non-empty content, parsed as the arm's dialect. */
+	firstLine?: boolean;
 };
 
 /** One streamed request, read chunk by chunk. */
@@ -121,13 +174,16 @@ export async function streamOnce(target: Target, options: StreamOptions): Promis
 	const onLatency = options.onLatency;
 	const scanner = new TokenScanner(onLatency && ((stampUs) => onLatency(recvUs - stampUs)));
 	let ttftMs = Number.NaN;
+	let firstLineMs = Number.NaN;
+	const watcher = options.firstLine ? new FirstContent(isProduct(target.arm)) : undefined;
 	let last = start;
 	let maxGapMs = 0;
 	try {
 		const response = await post(target, signal);
 		if (response.status !== 200 || !response.body) {
 			await response.arrayBuffer().catch(() => undefined);
-			return { ok: false, error: `status ${response.status}`, tokens: 0, ttftMs, maxGapMs, totalMs: 0 };
+			const error = `status ${response.status}`;
+			return { ok: false, error, tokens: 0, ttftMs, firstLineMs, maxGapMs, totalMs: 0 };
 		}
 		const reader = response.body.getReader();
 		for (;;) {
@@ -135,6 +191,7 @@ export async function streamOnce(target: Target, options: StreamOptions): Promis
 			if (done) break;
 			const now = performance.now();
 			recvUs = (performance.timeOrigin + now) * 1000;
+			if (watcher?.feed(value)) firstLineMs = now - start;
 			const before = scanner.count;
 			scanner.feed(value);
 			if (scanner.count === before) continue;
@@ -143,15 +200,17 @@ export async function streamOnce(target: Target, options: StreamOptions): Promis
 			last = now;
 			if (options.abortAfterFirst) {
 				leave.abort();
-				return { ok: true, tokens: scanner.count, ttftMs, maxGapMs, totalMs: now - start };
+				return { ok: true, tokens: scanner.count, ttftMs, firstLineMs, maxGapMs, totalMs: now - start };
 			}
 		}
 		const totalMs = performance.now() - start;
-		const ok = scanner.count === options.expectTokens;
-		return { ok, ...(!ok && { error: `${scanner.count} tokens` }), tokens: scanner.count, ttftMs, maxGapMs, totalMs };
+		const ok = scanner.count === options.expectTokens && (!watcher || watcher.found);
+		const error = scanner.count === options.expectTokens ? "no line with content" : `${scanner.count} tokens`;
+		return { ok, ...(!ok && { error }), tokens: scanner.count, ttftMs, firstLineMs, maxGapMs, totalMs };
 	} catch (error) {
 		const message = error instanceof Error ? error.name : String(error);
-		return { ok: false, error: message, tokens: scanner.count, ttftMs, maxGapMs, totalMs: performance.now() - start };
+		const totalMs = performance.now() - start;
+		return { ok: false, error: message, tokens: scanner.count, ttftMs, firstLineMs, maxGapMs, totalMs };
 	}
 }
 

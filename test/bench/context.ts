@@ -9,11 +9,16 @@ export type MockStats = { open: number; peakOpen: number; started: number; compl
 
 export type BenchContext = {
 	params: Params;
+	/** The arms of this run, in report order: direct, passthrough, proxy, and binary with `--binary`. */
+	arms: Arm[];
 	origins: Origins;
-	/** The process behind each arm that is not the mock: the proxy and the pass-through. */
-	pids: { mock: number; passthrough: number; proxy: number };
+	/** The mock, and the process behind each arm that has a hop (direct has none). */
+	pids: { mock: number } & Partial<Record<Arm, number>>;
 	report: Report;
 };
+
+/** The arms with a hop process of their own: the pass-through and the product arms. */
+export const hops = (ctx: BenchContext): Arm[] => ctx.arms.filter((arm) => arm !== "direct");
 
 export async function configureMock(ctx: BenchContext, config: MockConfig): Promise<void> {
 	const response = await fetch(`${ctx.origins.direct}/config`, { method: "POST", body: JSON.stringify(config) });
@@ -28,8 +33,7 @@ export async function mockStats(ctx: BenchContext, reset = false): Promise<MockS
 }
 
 /** The process that serves an arm's hop, if it has one (direct has none). */
-export const hopPid = (ctx: BenchContext, arm: Arm): number | undefined =>
-	arm === "direct" ? undefined : ctx.pids[arm];
+export const hopPid = (ctx: BenchContext, arm: Arm): number | undefined => ctx.pids[arm];
 
 export type CpuWindow = { clientPct: number; mockPct: number; hopPct: number };
 

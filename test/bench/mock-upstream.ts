@@ -1,7 +1,8 @@
 /**
  * A lean OpenAI-compatible upstream for the benchmark, in its own process so its CPU is not charged to the proxy.
- * `GET /v1/models`; `POST /v1/chat/completions` always streams SSE the way OpenAI does: a role chunk, N content
- * chunks, a finish chunk (`finish_reason: "stop"`), a usage chunk with `choices: []`, then `data: [DONE]`.
+ * `GET /v1/models`; `POST /v1/chat/completions` streams SSE the way OpenAI does: a role chunk, N content chunks, a
+ * finish chunk (`finish_reason: "stop"`), a usage chunk with `choices: []`, then `data: [DONE]`. A request with
+ * `"stream": false` gets one `chat.completion` JSON answer with the N tokens in its message, as OpenAI answers it.
  *
  * Every content delta is `~t<µs since the epoch> `: the mock's send time travels in-band through the proxy (which
  * copies content as-is), so the client gets a one-way latency per chunk; the clock offset between the two processes
@@ -43,6 +44,12 @@ const MODELS = JSON.stringify({
 	data: [{ id: "bench-model", object: "model", created: 1700000000, owned_by: "bench" }],
 });
 
+const WHOLE_HEAD = `{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"bench-model","choices":[{"index":0,"message":{"role":"assistant","content":"`;
+const wholeTail = (tokens: number) =>
+	`"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":${tokens},"total_tokens":${tokens + 5}}}`;
+const JSON_HEADERS = { "content-type": "application/json" };
+const WHOLE_ANSWER = /"stream"\s*:\s*false/;
+
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const content = () => `${CONTENT_HEAD}${nowUs()}${CONTENT_TAIL}`;
 const tail = (tokens: number) => `${FINISH}${usage(tokens)}${DONE}`;
@@ -64,6 +71,17 @@ function instant({ tokens }: Config): Response {
 	stats.open--;
 	stats.completed++;
 	return new Response(body, { headers: SSE_HEADERS });
+}
+
+/** `stream: false`: the whole answer as one JSON body, with no pacing whatever the config says. */
+function whole({ tokens }: Config): Response {
+	opened();
+	let body = WHOLE_HEAD;
+	for (let i = 0; i < tokens; i++) body += `~t${nowUs()} `;
+	body += wholeTail(tokens);
+	stats.open--;
+	stats.completed++;
+	return new Response(body, { headers: JSON_HEADERS });
 }
 
 /** Paced: each chunk on its own timer, scheduled against the stream's start so that timer drift does not add up. */
@@ -120,9 +138,10 @@ const server = Bun.serve({
 	async fetch(request, srv) {
 		const path = request.url.slice(request.url.indexOf("/", 8));
 		if (path === "/v1/chat/completions" && request.method === "POST") {
-			// Drained so that a keep-alive connection is clean for the next request; the content is not needed.
-			await request.arrayBuffer();
+			// Read whole so that a keep-alive connection is clean for the next request; only `stream` matters.
+			const asked = await request.text();
 			const current = { ...config };
+			if (WHOLE_ANSWER.test(asked)) return whole(current);
 			if (current.intervalMs === 0 && current.ttftMs === 0) return instant(current);
 			srv.timeout(request, 0);
 			return paced(current, request.signal);

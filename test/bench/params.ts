@@ -6,7 +6,8 @@ export type Params = {
 	/** Sequential requests per arm before the first round: JIT and connection pools warm. */
 	warmup: number;
 	nonStreamPerRound: number;
-	ttftPerRound: number;
+	/** Paced streams (role chunk, then 20 one-word chunks 5 ms apart) per arm per round. */
+	pacedPerRound: number;
 	/** Streams of 50 tokens 5 ms apart per arm per round. */
 	chunkStreamsPerRound: number;
 	throughputConcurrency: number;
@@ -26,7 +27,7 @@ const FULL: Params = {
 	rounds: 7,
 	warmup: 500,
 	nonStreamPerRound: 400,
-	ttftPerRound: 100,
+	pacedPerRound: 15,
 	chunkStreamsPerRound: 3,
 	throughputConcurrency: 64,
 	throughputMs: 3000,
@@ -45,7 +46,7 @@ const QUICK: Params = {
 	rounds: 3,
 	warmup: 100,
 	nonStreamPerRound: 50,
-	ttftPerRound: 20,
+	pacedPerRound: 5,
 	chunkStreamsPerRound: 1,
 	throughputMs: 1000,
 	throughputRounds: 2,
@@ -56,44 +57,54 @@ const QUICK: Params = {
 	abortConcurrency: 100,
 };
 
-export const SCENARIOS = ["nonstream", "ttft", "chunks", "throughput", "streams", "aborts"] as const;
+// In the order they run. The streams run before the throughput flood, whose garbage would blur RSS per stream.
+export const SCENARIOS = ["nonstream", "ttft", "chunks", "streams", "throughput", "aborts"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Options = {
 	params: Params;
 	scenarios: Scenario[];
-	/** Run the compiled ./ollama-proxy instead of `bun src/index.ts`. */
+	/** Also measure the compiled ./ollama-proxy, as a fourth arm beside `bun src/index.ts`. */
 	binary: boolean;
+	/** Write the results table into docs/performance.md (full runs of every scenario only). */
+	write: boolean;
 	/** Directory for a CPU profile of the proxy (`bun --cpu-prof`), written when it exits. */
 	cpuProfDir?: string;
 };
 
-export const USAGE = `usage: bun run bench [-- --quick] [--only=${SCENARIOS.join(",")}] [--binary] [--cpu-prof=DIR]
-  --quick       short smoke of every scenario (also BENCH_QUICK=1)
+export const USAGE = `usage: bun run bench [-- --quick] [--only=${SCENARIOS.join(",")}] [--binary] [--write] [--cpu-prof=DIR]
+  --quick       short smoke of every scenario (also BENCH_QUICK=1); never writes the docs
   --only=LIST   run only these scenarios
-  --binary      measure the compiled ./ollama-proxy (bun run build) instead of bun src/index.ts
-  --cpu-prof=D  write a CPU profile of the proxy (markdown and .cpuprofile) into D when it stops`;
+  --binary      also measure the compiled ./ollama-proxy (built with bun run build when missing or older than src/)
+  --write       write the results table into docs/performance.md; a full run of every scenario, implies --binary
+  --cpu-prof=D  write a CPU profile of bun src/index.ts (markdown and .cpuprofile) into D when it stops`;
 
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): Options {
 	const quick = argv.includes("--quick") || env.BENCH_QUICK === "1";
+	const write = argv.includes("--write");
 	let scenarios: Scenario[] = [...SCENARIOS];
+	let only = false;
 	let cpuProfDir: string | undefined;
 	for (const arg of argv) {
 		if (arg.startsWith("--only=")) {
 			const wanted = arg.slice(7).split(",");
 			const unknown = wanted.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
 			if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(",")}\n${USAGE}`);
-			scenarios = wanted as Scenario[];
+			scenarios = SCENARIOS.filter((name) => wanted.includes(name));
+			only = true;
 		} else if (arg.startsWith("--cpu-prof=")) {
 			cpuProfDir = arg.slice(11);
-		} else if (!["--quick", "--binary", "--"].includes(arg)) {
+		} else if (!["--quick", "--binary", "--write", "--"].includes(arg)) {
 			throw new Error(`unknown argument ${arg}\n${USAGE}`);
 		}
 	}
+	// The docs carry the figures of one whole run: a smoke or a partial run would replace them with less.
+	if (write && (quick || only)) throw new Error(`--write needs a full run of every scenario\n${USAGE}`);
 	return {
 		params: quick ? QUICK : FULL,
 		scenarios,
-		binary: argv.includes("--binary"),
+		binary: write || argv.includes("--binary"),
+		write,
 		...(cpuProfDir && { cpuProfDir }),
 	};
 }

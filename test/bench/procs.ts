@@ -2,6 +2,8 @@
  * The benchmark's child processes: free ports, pinning with `taskset`, readiness, CPU and RSS from /proc, and a
  * kill-everything that also runs on error and on SIGINT/SIGTERM.
  */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 
 // Bun accepts 1..65535 here.
@@ -62,15 +64,58 @@ export function freePort(): number {
 }
 
 /**
- * Env for a child. Bun's fetch caps concurrent requests at 256 unless BUN_CONFIG_MAX_HTTP_REQUESTS is raised before
- * it starts: the load client and the pass-through get it raised; the proxy runs as shipped, without it (its upstream
- * calls do not go through Bun's fetch).
+ * Env for the rig's children (mock, pass-through). Bun's fetch caps concurrent requests at 256 unless
+ * BUN_CONFIG_MAX_HTTP_REQUESTS is raised before it starts: the load client and the pass-through get it raised, so
+ * that the rig never sets the ceiling.
  */
-export function benchEnv(extra: Record<string, string>, { raiseFetchCap = true } = {}): Record<string, string> {
+export function benchEnv(extra: Record<string, string>): Record<string, string> {
 	const env: Record<string, string> = {};
 	for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
-	delete env.BUN_CONFIG_MAX_HTTP_REQUESTS;
-	return { ...env, ...(raiseFetchCap && { BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS }), ...extra };
+	return { ...env, BUN_CONFIG_MAX_HTTP_REQUESTS: MAX_HTTP_REQUESTS, ...extra };
+}
+
+/**
+ * Env for the product arms: only what a user sets to start it (where it listens, the upstream and its key) on top of
+ * PATH and HOME. Nothing else of the runner's environment reaches it: no fetch cap, no log level, no HTTP proxy, no
+ * config file, so that it runs as the README, the binary and the image start it.
+ */
+export function productEnv(extra: Record<string, string>): Record<string, string> {
+	const env: Record<string, string> = {};
+	for (const key of ["PATH", "HOME"]) {
+		const value = process.env[key];
+		if (value !== undefined) env[key] = value;
+	}
+	return { ...env, ...extra };
+}
+
+/** Newest modification time (ms) of the files under a directory, recursively. */
+function newestMtime(dir: string): number {
+	let newest = 0;
+	for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+		if (!entry.isFile()) continue;
+		const time = statSync(join(entry.parentPath, entry.name)).mtimeMs;
+		if (time > newest) newest = time;
+	}
+	return newest;
+}
+
+/**
+ * The compiled binary at `root/ollama-proxy`, built with `bun run build` when it is missing or older than anything in
+ * src/, package.json or bun.lock: a stale binary would measure yesterday's code.
+ */
+export function ensureBinary(root: string, log: (message: string) => void): string {
+	const binary = join(root, "ollama-proxy");
+	const built = existsSync(binary) ? statSync(binary).mtimeMs : 0;
+	const sources = Math.max(
+		newestMtime(join(root, "src")),
+		statSync(join(root, "package.json")).mtimeMs,
+		statSync(join(root, "bun.lock")).mtimeMs,
+	);
+	if (built >= sources) return binary;
+	log(built ? "./ollama-proxy is older than src/: bun run build…" : "./ollama-proxy is missing: bun run build…");
+	const result = Bun.spawnSync([process.execPath, "run", "build"], { cwd: root, stdout: "inherit", stderr: "inherit" });
+	if (result.exitCode !== 0) throw new Error(`bun run build failed with exit code ${result.exitCode}`);
+	return binary;
 }
 
 export async function spawnChild(

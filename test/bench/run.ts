@@ -1,20 +1,23 @@
 /**
- * `bun run bench [-- --quick]`: what the proxy adds over a direct call and over a bare Bun pass-through, on loopback.
+ * `bun run bench [-- --quick] [--binary] [--write]`: what the proxy adds over a direct call and over a bare Bun
+ * pass-through, on loopback, every figure also as a ratio against the pass-through of the same run.
  *
  * The runner re-executes itself once, pinned to CPU 1 and with Bun's fetch cap raised for the load client, because
  * neither can be changed from inside a running Bun process. It then starts the mock (CPU 1), the pass-through (CPU 0,
- * cap raised) and the proxy (CPU 0, as shipped: without the raised cap), runs the scenarios as the load client,
- * prints one table, and kills every child, also on error and on SIGINT. It exits non-zero only when the bench itself
- * broke, never for a missed target.
+ * cap raised) and the product arms (CPU 0, as shipped: only PORT, HOST and the upstream in their environment), runs
+ * the scenarios as the load client, prints one table (and with --write puts it into docs/performance.md), and kills
+ * every child, also on error and on SIGINT. It exits non-zero only when the bench itself broke, never for a missed
+ * target.
  */
 import { readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
-import type { Origins } from "./client.ts";
+import type { Arm, Origins } from "./client.ts";
 import type { BenchContext } from "./context.ts";
 import { type Options, parseOptions, type Scenario } from "./params.ts";
 import {
 	benchEnv,
 	canPin,
+	ensureBinary,
 	freePort,
 	hasTaskset,
 	killAll,
@@ -22,15 +25,17 @@ import {
 	MAX_HTTP_REQUESTS,
 	machineCpus,
 	pinned,
+	productEnv,
 	rssKb,
 	spawnChild,
 } from "./procs.ts";
-import { formatReport, newReport } from "./report.ts";
-import { nonStreaming, perChunk, timeToFirstToken } from "./scenarios-latency.ts";
-import { clientAborts, concurrentStreams, throughput } from "./scenarios-load.ts";
+import { formatReport, formatTable, newReport, targetsLine, writeBetweenMarkers } from "./report.ts";
+import { nonStreaming, pacedTimeToFirstToken, perChunk } from "./scenarios-latency.ts";
+import { clientAborts, concurrentStreams, idleRss, throughput } from "./scenarios-load.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const HERE = new URL(".", import.meta.url).pathname;
+const DOC = `${ROOT}docs/performance.md`;
 const args = process.argv.slice(2);
 const command = `bun run bench${args.length ? ` -- ${args.join(" ")}` : ""}`;
 
@@ -46,23 +51,43 @@ async function reexec(): Promise<never> {
 	process.exit(await child.exited);
 }
 
+const cpuModel = () =>
+	/model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpus()[0]?.model ?? "unknown CPU";
+const machineLine = () => `${machineCpus} CPUs (nproc), ${cpuModel()}, Linux ${release()}, Bun ${Bun.version}`;
+const pinningLine = () =>
+	canPin()
+		? "the proxy, the binary and the pass-through on CPU 0; the mock and the load client on CPU 1 (taskset)"
+		: `NO pinning (${hasTaskset ? "fewer than 2 CPUs" : "taskset not found"}): all processes share the CPUs, figures are noisier`;
+const envLine = () =>
+	`BUN_CONFIG_MAX_HTTP_REQUESTS=${MAX_HTTP_REQUESTS} in the load client, the mock and the pass-through; the proxy and the binary run as shipped, with only PORT, HOST, OPENAI_BASE_URL and OPENAI_API_KEY (plus PATH and HOME) in their environment`;
+
 function machine(options: Options): string {
-	const model = /model name\s*:\s*(.+)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1];
-	const lines = [
+	return [
 		`Command: ${command}${options.params.quick ? " (quick)" : ""}`,
-		`Machine: ${machineCpus} CPUs (nproc), ${model ?? cpus()[0]?.model ?? "unknown CPU"}, Linux ${release()}, Bun ${Bun.version}`,
-		canPin()
-			? "Pinning: proxy and pass-through on CPU 0; mock and load client on CPU 1 (taskset)"
-			: `Pinning: NONE (${hasTaskset ? "fewer than 2 CPUs" : "taskset not found"}): all processes share the CPUs, figures are noisier`,
-		`BUN_CONFIG_MAX_HTTP_REQUESTS=${MAX_HTTP_REQUESTS} in the load client, mock and pass-through; the proxy runs without it, as shipped`,
-	];
-	return lines.join("\n");
+		`Machine: ${machineLine()}`,
+		`Pinning: ${pinningLine()}`,
+		`Env: ${envLine()}`,
+	].join("\n");
 }
 
 const log = (message: string) =>
 	process.stderr.write(`[bench ${(performance.now() / 1000).toFixed(1)} s] ${message}\n`);
 
-async function startArms(options: Options) {
+type Started = { origins: Origins; pids: BenchContext["pids"]; commands: string[] };
+
+async function startProduct(arm: "proxy" | "binary", cmd: string[], mockOrigin: string) {
+	const port = freePort();
+	const env = productEnv({
+		PORT: String(port),
+		HOST: "127.0.0.1",
+		OPENAI_BASE_URL: `${mockOrigin}/v1`,
+		// Any key: the mock ignores it, and a keyless setup logs a warning at startup.
+		OPENAI_API_KEY: "bench",
+	});
+	return spawnChild(arm, pinned(0, cmd), env, port, "/api/version");
+}
+
+async function startArms(options: Options, arms: Arm[]): Promise<Started> {
 	const mockPort = freePort();
 	const mock = await spawnChild(
 		"mock-upstream",
@@ -82,34 +107,43 @@ async function startArms(options: Options) {
 	const profile = options.cpuProfDir
 		? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.cpuProfDir}`, "--cpu-prof-interval=250"]
 		: [];
-	const proxyCmd = options.binary ? [`${ROOT}ollama-proxy`] : [process.execPath, ...profile, `${ROOT}src/index.ts`];
-	const proxyPort = freePort();
-	const proxy = await spawnChild(
-		"proxy",
-		pinned(0, proxyCmd),
-		benchEnv(
-			{
-				PORT: String(proxyPort),
-				HOST: "127.0.0.1",
-				OPENAI_BASE_URL: `${mock.origin}/v1`,
-				// Any key: the mock ignores it, and a keyless setup logs a warning at startup.
-				OPENAI_API_KEY: "bench",
-				LOG_LEVEL: "warn",
-				UPSTREAM_RETRIES: "0",
-			},
-			{ raiseFetchCap: false },
-		),
-		proxyPort,
-		"/api/version",
-	);
+	const sourceCmd = [process.execPath, ...profile, `${ROOT}src/index.ts`];
+	const proxy = await startProduct("proxy", sourceCmd, mock.origin);
 	const origins: Origins = { direct: mock.origin, passthrough: passthrough.origin, proxy: proxy.origin };
-	const pids = { mock: mock.proc.pid, passthrough: passthrough.proc.pid, proxy: proxy.proc.pid };
-	return { origins, pids, proxyCmd };
+	const pids: Started["pids"] = { mock: mock.proc.pid, passthrough: passthrough.proc.pid, proxy: proxy.proc.pid };
+	const commands = [`proxy: ${sourceCmd.join(" ")}`];
+	if (arms.includes("binary")) {
+		const binaryCmd = [ensureBinary(ROOT, log)];
+		const binary = await startProduct("binary", binaryCmd, mock.origin);
+		origins.binary = binary.origin;
+		pids.binary = binary.proc.pid;
+		commands.push(`binary: ${binaryCmd.join(" ")}`);
+	}
+	return { origins, pids, commands };
 }
 
-async function main(): Promise<number> {
-	const options = parseOptions(args, process.env);
-	const deadlineMs = options.params.quick ? 120_000 : 900_000;
+function docsBlock(ctx: BenchContext, options: Options, seconds: number): string {
+	const when = new Date().toISOString().replace("T", " ").slice(0, 16);
+	const header = [
+		`Results of \`${command}\` (full run, ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s), written by`,
+		`the run itself on ${when} UTC. Machine: ${machineLine()}. Pinning: ${pinningLine()}. ${envLine()}.`,
+		"The machine is a shared 2-vCPU VM that other work used during the run: figures are noisy, by tens of percent",
+		"between runs for the load figures; ratios against the pass-through of the same run move less than the raw figures.",
+		options.cpuProfDir ? "The source arm ran with a CPU profiler attached." : "",
+	];
+	const notes = ctx.report.notes.map((note) => `- ${note}`).join("\n");
+	return [
+		header.filter(Boolean).join("\n"),
+		formatTable(ctx.report),
+		`${targetsLine(ctx.report)}.`,
+		notes ? `Notes of the run:\n\n${notes}` : "",
+	]
+		.filter(Boolean)
+		.join("\n\n");
+}
+
+async function main(options: Options): Promise<number> {
+	const deadlineMs = options.params.quick ? 120_000 : 1_200_000;
 	// A last bound on the whole run: whatever hangs, the children die and the run fails.
 	const watchdog = setTimeout(() => {
 		log(`bench exceeded ${deadlineMs / 1000} s: aborting`);
@@ -119,27 +153,40 @@ async function main(): Promise<number> {
 	process.once("SIGINT", () => void killAll(500).then(() => process.exit(130)));
 	process.once("SIGTERM", () => void killAll(500).then(() => process.exit(143)));
 	process.on("exit", killAllNow);
+	const began = performance.now();
 	try {
-		const { origins, pids, proxyCmd } = await startArms(options);
+		const arms: Arm[] = options.binary
+			? ["direct", "passthrough", "proxy", "binary"]
+			: ["direct", "passthrough", "proxy"];
+		const { origins, pids, commands } = await startArms(options, arms);
 		// Idle RSS is read before any request has touched the hops.
 		await Bun.sleep(500);
-		const idleRssKb = { passthrough: await rssKb(pids.passthrough), proxy: await rssKb(pids.proxy) };
-		const ctx: BenchContext = { params: options.params, origins, pids, report: newReport() };
+		const idleKb: Partial<Record<Arm, number>> = {};
+		for (const arm of arms) {
+			const pid = pids[arm];
+			if (pid) idleKb[arm] = await rssKb(pid);
+		}
+		const ctx: BenchContext = { params: options.params, arms, origins, pids, report: newReport(options.binary) };
+		idleRss(ctx, idleKb);
 		const steps: Record<Scenario, () => Promise<void>> = {
 			nonstream: () => nonStreaming(ctx),
-			ttft: () => timeToFirstToken(ctx),
+			ttft: () => pacedTimeToFirstToken(ctx),
 			chunks: () => perChunk(ctx),
 			throughput: () => throughput(ctx),
-			streams: () => concurrentStreams(ctx, idleRssKb),
+			streams: () => concurrentStreams(ctx),
 			aborts: () => clientAborts(ctx),
 		};
 		for (const scenario of options.scenarios) {
 			log(`${scenario}…`);
 			await steps[scenario]();
 		}
-		ctx.report.notes.push(`proxy command: ${proxyCmd.join(" ")}`);
+		ctx.report.notes.push(...commands);
 		await killAll();
 		process.stdout.write(`\n${machine(options)}\n\n${formatReport(ctx.report)}`);
+		if (options.write) {
+			writeBetweenMarkers(DOC, docsBlock(ctx, options, (performance.now() - began) / 1000));
+			log(`results written into ${DOC}`);
+		}
 		return 0;
 	} catch (error) {
 		log(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -150,5 +197,12 @@ async function main(): Promise<number> {
 	}
 }
 
+let parsed: Options;
+try {
+	parsed = parseOptions(args, process.env);
+} catch (error) {
+	process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+	process.exit(2);
+}
 if (process.env.BENCH_INNER !== "1") await reexec();
-process.exit(await main());
+process.exit(await main(parsed));

@@ -33,8 +33,16 @@ export function num(value: number, unit = "", digits = 0): string {
 	return `${value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit}`;
 }
 
-/** proxy ÷ pass-through of two added amounts: meaningless unless the pass-through added something. */
-export const addedRatio = (proxy: number, pass: number) => ratio(pass > 0 ? proxy / pass : Number.NaN);
+/**
+ * A product's added time against the pass-through's. When the pass-through added nothing measurable (its figure is
+ * within noise of direct, or below it), that quotient means nothing: the two arms' whole figures are compared instead,
+ * marked "(whole)".
+ */
+export function addedRatio(added: number, passAdded: number, whole?: { arm: number; pass: number }): string {
+	if (passAdded > 0.01) return ratio(added / passAdded);
+	if (whole && whole.pass > 0) return `${ratio(whole.arm / whole.pass)} (whole)`;
+	return "n/a";
+}
 
 export function ratio(value: number): string {
 	return Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a";
