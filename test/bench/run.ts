@@ -75,6 +75,12 @@ const log = (message: string) =>
 
 type Started = { origins: Origins; pids: BenchContext["pids"]; commands: string[] };
 
+/** A command as a reader would type it: `bun` for this Bun, paths relative to the checkout. */
+const shown = (cmd: string[]) =>
+	cmd.map((part) =>
+		part === process.execPath ? "bun" : part.startsWith(ROOT) ? `./${part.slice(ROOT.length)}` : part,
+	);
+
 async function startProduct(arm: "proxy" | "binary", cmd: string[], mockOrigin: string) {
 	const port = freePort();
 	const env = productEnv({
@@ -111,13 +117,13 @@ async function startArms(options: Options, arms: Arm[]): Promise<Started> {
 	const proxy = await startProduct("proxy", sourceCmd, mock.origin);
 	const origins: Origins = { direct: mock.origin, passthrough: passthrough.origin, proxy: proxy.origin };
 	const pids: Started["pids"] = { mock: mock.proc.pid, passthrough: passthrough.proc.pid, proxy: proxy.proc.pid };
-	const commands = [`proxy: ${sourceCmd.join(" ")}`];
+	const commands = [`proxy: ${shown(sourceCmd).join(" ")}`];
 	if (arms.includes("binary")) {
 		const binaryCmd = [ensureBinary(ROOT, log)];
 		const binary = await startProduct("binary", binaryCmd, mock.origin);
 		origins.binary = binary.origin;
 		pids.binary = binary.proc.pid;
-		commands.push(`binary: ${binaryCmd.join(" ")}`);
+		commands.push(`binary: ${shown(binaryCmd).join(" ")}`);
 	}
 	return { origins, pids, commands };
 }
@@ -127,7 +133,7 @@ function docsBlock(ctx: BenchContext, options: Options, seconds: number): string
 	const header = [
 		`Results of \`${command}\` (full run, ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s), written by`,
 		`the run itself on ${when} UTC. Machine: ${machineLine()}. Pinning: ${pinningLine()}. ${envLine()}.`,
-		"The machine is a shared 2-vCPU VM that other work used during the run: figures are noisy, by tens of percent",
+		`The machine is a shared ${machineCpus}-vCPU VM that other work used during the run: figures are noisy, by tens of percent`,
 		"between runs for the load figures; ratios against the pass-through of the same run move less than the raw figures.",
 		options.cpuProfDir ? "The source arm ran with a CPU profiler attached." : "",
 	];
