@@ -1,0 +1,171 @@
+/**
+ * The bench's pure parts: its command line, how it finds the first token a client's parser sees, its ratios, its
+ * table and the rewrite of the docs between their markers. The bench itself (timing) is never run by `bun test`.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FirstContent } from "./client.ts";
+import { parseOptions, SCENARIOS } from "./params.ts";
+import {
+	END_MARKER,
+	formatTable,
+	newReport,
+	type Row,
+	START_MARKER,
+	targetsLine,
+	writeBetweenMarkers,
+} from "./report.ts";
+import { addedRatio } from "./stats.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+describe("parseOptions", () => {
+	test("a plain run measures every scenario with the source arm only and writes nothing", () => {
+		const options = parseOptions([], {});
+		expect(options).toMatchObject({ scenarios: [...SCENARIOS], binary: false, write: false });
+		expect(options.params.quick).toBe(false);
+	});
+
+	test("--write implies the binary arm", () => {
+		expect(parseOptions(["--write"], {})).toMatchObject({ binary: true, write: true });
+	});
+
+	test("--write refuses a quick or a partial run, whose figures would replace a full run's", () => {
+		expect(() => parseOptions(["--quick", "--write"], {})).toThrow("--write needs a full run of every scenario");
+		expect(() => parseOptions(["--write"], { BENCH_QUICK: "1" })).toThrow("--write needs a full run");
+		expect(() => parseOptions(["--only=ttft", "--write"], {})).toThrow("--write needs a full run");
+	});
+
+	test("--only keeps the run order of the scenarios and names an unknown one", () => {
+		expect(parseOptions(["--only=aborts,nonstream"], {}).scenarios).toEqual(["nonstream", "aborts"]);
+		expect(() => parseOptions(["--only=ttft,warp"], {})).toThrow("unknown scenario warp");
+		expect(() => parseOptions(["--fast"], {})).toThrow("unknown argument --fast");
+	});
+});
+
+describe("FirstContent", () => {
+	test("Ollama NDJSON: a line with empty content is not a token; a line split over reads counts when it completes", () => {
+		const watcher = new FirstContent(true);
+		expect(watcher.feed(bytes('{"message":{"role":"assistant","content":""},"done":false}\n'))).toBe(false);
+		expect(watcher.feed(bytes('{"message":{"role":"assistant","content":"Hel'))).toBe(false);
+		expect(watcher.feed(bytes('lo"},"done":false}\n'))).toBe(true);
+		expect(watcher.found).toBe(true);
+		expect(watcher.feed(bytes('{"message":{"content":"again"}}\n'))).toBe(false);
+	});
+
+	test("OpenAI SSE: the role chunk and [DONE] are not tokens; the first delta with content is", () => {
+		const watcher = new FirstContent(false);
+		const role = 'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n';
+		expect(watcher.feed(bytes(role))).toBe(false);
+		expect(watcher.feed(bytes('data: {"choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n'))).toBe(true);
+		const done = new FirstContent(false);
+		expect(done.feed(bytes("data: [DONE]\n\n"))).toBe(false);
+	});
+
+	test("a multi-byte character split between reads is decoded whole", () => {
+		const watcher = new FirstContent(true);
+		const line = bytes('{"message":{"content":"é"}}\n');
+		const cut = line.indexOf(0xc3) + 1;
+		expect(watcher.feed(line.slice(0, cut))).toBe(false);
+		expect(watcher.feed(line.slice(cut))).toBe(true);
+	});
+});
+
+describe("addedRatio", () => {
+	test("added time over the pass-through's added time", () => {
+		expect(addedRatio(0.6, 0.2)).toBe("3.00×");
+	});
+
+	test("when the pass-through added nothing measurable, the whole figures are compared and marked", () => {
+		expect(addedRatio(4, -2, { arm: 12, pass: 6 })).toBe("2.00× (whole)");
+		expect(addedRatio(4, 0)).toBe("n/a");
+	});
+});
+
+const row = (met: Row["met"]): Row => ({
+	figure: "Idle RSS",
+	passthrough: "34.0 MB",
+	proxy: "60.0 MB",
+	binary: "44.0 MB",
+	ratio: { proxy: "1.76×", binary: "1.29×" },
+	target: "≤ 45 MB (binary)",
+	...(met && { met }),
+});
+
+describe("report", () => {
+	test("every judged cell counts, source and binary each, informational rows none", () => {
+		const report = newReport(true);
+		report.rows.push(row({ binary: true }), row({ proxy: false, binary: true }), row(undefined));
+		expect(targetsLine(report)).toBe("Targets met: 2 of 3");
+	});
+
+	test("with the binary arm the table has its figure and ratio columns and one verdict per arm", () => {
+		const report = newReport(true);
+		report.rows.push(row({ binary: true }));
+		const [head, rule, body] = formatTable(report).split("\n");
+		expect(head?.split("|").map((cell) => cell.trim())).toEqual([
+			"",
+			"figure",
+			"direct",
+			"pass-through",
+			"proxy (bun src/index.ts)",
+			"ratio",
+			"binary (./ollama-proxy)",
+			"ratio",
+			"target",
+			"met (source / binary)",
+			"",
+		]);
+		expect(rule?.startsWith("|---")).toBe(true);
+		expect(body?.split("|").map((cell) => cell.trim())).toEqual([
+			"",
+			"Idle RSS",
+			"",
+			"34.0 MB",
+			"60.0 MB",
+			"1.76×",
+			"44.0 MB",
+			"1.29×",
+			"≤ 45 MB (binary)",
+			"— / met",
+			"",
+		]);
+	});
+
+	test("without the binary arm there are no binary columns", () => {
+		const report = newReport(false);
+		report.rows.push(row({ proxy: false }));
+		expect(formatTable(report)).not.toContain("binary (./ollama-proxy)");
+		expect(formatTable(report).split("\n")[2]).toContain("| NOT MET |");
+	});
+});
+
+describe("writeBetweenMarkers", () => {
+	test("replaces only what lies between the markers", async () => {
+		const dir = await mkdtemp(join(tmpdir(), "bench-doc-"));
+		try {
+			const path = join(dir, "performance.md");
+			await writeFile(path, `# Title\n\n${START_MARKER}\nold table\n${END_MARKER}\n\nProse after.\n`);
+			writeBetweenMarkers(path, "new table\n");
+			expect(await readFile(path, "utf8")).toBe(
+				`# Title\n\n${START_MARKER}\nnew table\n${END_MARKER}\n\nProse after.\n`,
+			);
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+
+	test("a document without the markers is an error, not a silent append", async () => {
+		const dir = await mkdtemp(join(tmpdir(), "bench-doc-"));
+		try {
+			const path = join(dir, "performance.md");
+			await writeFile(path, "# Title\n");
+			expect(() => writeBetweenMarkers(path, "table")).toThrow("lacks the");
+			expect(await readFile(path, "utf8")).toBe("# Title\n");
+		} finally {
+			await rm(dir, { recursive: true, force: true });
+		}
+	});
+});
