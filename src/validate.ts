@@ -4,27 +4,47 @@
  */
 import type { Logger } from "pino";
 import type { Settings } from "./config/settings.ts";
-import type { Route, UpstreamStatus } from "./routing/model-registry.ts";
+import { isGlob } from "./routing/glob.ts";
+import type { GlobAlias, Route, UpstreamStatus } from "./routing/model-registry.ts";
 import { buildDeps } from "./server.ts";
 
 const COLUMNS = ["MODEL", "UPSTREAM", "UPSTREAM ID", "CAPABILITIES", "CONTEXT"] as const;
+const GLOB_COLUMNS = ["GLOB", "TARGET", "UPSTREAM", "UPSTREAM ID"] as const;
 
-/** The resolved model table, one row per model, in fixed-width columns. */
-export function modelTable(routes: readonly Route[]): string {
-	const rows = routes.map((r) => [
-		r.name,
-		r.upstream.name,
-		r.facts.id,
-		r.facts.capabilities.join(","),
-		String(r.facts.contextLength),
-	]);
-	const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
+/** Rows under their titles in fixed-width columns, two spaces apart, no trailing blanks. */
+function table(titles: readonly string[], rows: readonly (readonly string[])[]): string {
+	const widths = titles.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
 	const line = (cells: readonly string[]) =>
 		cells
 			.map((cell, i) => cell.padEnd(widths[i] as number))
 			.join("  ")
 			.trimEnd();
-	return [line(COLUMNS), ...rows.map(line)].join("\n");
+	return [line(titles), ...rows.map(line)].join("\n");
+}
+
+/** The resolved model table, one row per model, in fixed-width columns. */
+export function modelTable(routes: readonly Route[]): string {
+	return table(
+		COLUMNS,
+		routes.map((r) => [
+			r.name,
+			r.upstream.name,
+			r.facts.id,
+			r.facts.capabilities.join(","),
+			String(r.facts.contextLength),
+		]),
+	);
+}
+
+/**
+ * The pattern aliases in the order they are tried, each with what it reaches now: its target (or `-` when it names
+ * its upstream itself), the upstream and the id there; `?` for a target that is not listed.
+ */
+export function globTable(globs: readonly GlobAlias[]): string {
+	return table(
+		GLOB_COLUMNS,
+		globs.map((g) => [g.pattern, g.target ?? "-", g.route?.upstream.name ?? "?", g.route?.facts.id ?? "?"]),
+	);
 }
 
 export function upstreamLines(statuses: readonly UpstreamStatus[]): string[] {
@@ -39,7 +59,10 @@ export function warnings(settings: Settings, routes: readonly Route[]): string[]
 	const known = (name: string) => names.has(name.toLowerCase()) || names.has(`${name.toLowerCase()}:latest`);
 	const out: string[] = [];
 	for (const model of settings.models) {
-		if (model.upstream === undefined && !known(model.name)) out.push(`model '${model.name}' overrides no listed model`);
+		if (model.target !== undefined && !known(model.target))
+			out.push(`model '${model.name}' stands for the unlisted model '${model.target}'`);
+		else if (model.upstream === undefined && !isGlob(model.name) && !known(model.name))
+			out.push(`model '${model.name}' overrides no listed model`);
 		for (const fallback of model.fallbacks) {
 			if (!known(fallback)) out.push(`model '${model.name}' falls back to the unlisted model '${fallback}'`);
 		}
@@ -55,6 +78,7 @@ export async function validate(settings: Settings, log: Logger): Promise<string>
 	} catch {
 		// Reported per upstream below.
 	}
+	const globs = await registry.globs();
 	const source = settings.configFile ? `configuration file ${settings.configFile}` : "environment";
 	return [
 		`${source}: valid`,
@@ -63,5 +87,6 @@ export async function validate(settings: Settings, log: Logger): Promise<string>
 		"",
 		modelTable(routes),
 		"",
+		...(globs.length > 0 ? [globTable(globs), ""] : []),
 	].join("\n");
 }

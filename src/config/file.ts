@@ -4,6 +4,7 @@
  * `deploy/config.schema.json` for editor completion. Secrets stay out of the file through `${ENV_VAR}` references.
  */
 import { z } from "zod";
+import { isGlob } from "../routing/glob.ts";
 import { Capability } from "../schemas/ollama-responses.ts";
 import { DIALECTS, SYSTEM_MESSAGES } from "../translate/dialect.ts";
 
@@ -102,18 +103,56 @@ export const ModelParams = z
 	.default({});
 export type ModelParams = z.infer<typeof ModelParams>;
 
-export const ModelConfig = z.strictObject({
-	name: z.string().min(1).describe("What clients see and send (listed with a :latest tag)."),
-	upstream: z
-		.string()
-		.optional()
-		.describe("The upstream that serves it; omitted, the entry overrides a discovered model of the same name."),
-	id: z.string().optional().describe("What the upstream is asked for (default: the name)."),
-	context_length: z.number().int().positive().optional(),
-	capabilities: z.array(Capability).optional(),
-	params: ModelParams,
-	fallbacks: z.array(z.string()).default([]).describe("Models tried in order when this one fails before answering."),
-});
+export const ModelConfig = z
+	.strictObject({
+		name: z
+			.string()
+			.min(1)
+			.describe(
+				'What clients see and send (listed with a :latest tag). A glob ("claude-*") makes a pattern alias: never listed, it serves every name no listed model has, first matching entry first.',
+			),
+		upstream: z
+			.string()
+			.optional()
+			.describe("The upstream that serves it; omitted, the entry overrides a discovered model of the same name."),
+		id: z.string().optional().describe("What the upstream is asked for (default: the name; required for a glob)."),
+		target: z
+			.string()
+			.min(1)
+			.optional()
+			.describe(
+				"Glob names only, instead of upstream and id: the listed model the pattern stands for, with its settings.",
+			),
+		context_length: z.number().int().positive().optional(),
+		capabilities: z.array(Capability).optional(),
+		params: ModelParams,
+		fallbacks: z.array(z.string()).default([]).describe("Models tried in order when this one fails before answering."),
+	})
+	.superRefine((model, ctx) => {
+		const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+		if (!isGlob(model.name)) {
+			if (model.target !== undefined)
+				issue("target", "target is for glob names (with * or ?); an exact name takes upstream and id");
+			return;
+		}
+		if (model.target === undefined) {
+			if (model.upstream === undefined)
+				issue("target", "a glob name needs target (the listed model it stands for), or upstream and id");
+			else if (model.id === undefined) issue("id", "a glob name needs the id its upstream is asked for");
+			return;
+		}
+		if (model.upstream !== undefined) issue("target", "a glob name takes target or upstream, not both");
+		else if (isGlob(model.target)) issue("target", "target names one listed model, not a glob");
+		// A target alias is the target itself under another name: two sets of settings would be a puzzle.
+		const own = [
+			model.id !== undefined && "id",
+			model.context_length !== undefined && "context_length",
+			model.capabilities !== undefined && "capabilities",
+			Object.keys(model.params).length > 0 && "params",
+			model.fallbacks.length > 0 && "fallbacks",
+		].find(Boolean);
+		if (own) issue(own, `a target alias uses the settings of '${model.target}': set ${own} there`);
+	});
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 export const KeyConfig = z.strictObject({

@@ -13,3 +13,8 @@ export function globMatcher(patterns: readonly string[]): (name: string) => bool
 	});
 	return (name) => compiled.some((re) => re.test(name));
 }
+
+/** Whether a name is a glob rather than one exact name: a `models[]` entry named so is a pattern alias. */
+export function isGlob(name: string): boolean {
+	return name.includes("*") || name.includes("?");
+}

@@ -2,7 +2,8 @@
  * One model list over every upstream: what each upstream's `/models` says (cached, refreshed in the background,
  * kept when the upstream goes down), filtered by its include/exclude globs and prefixed, plus the configuration's
  * aliases and per-model overrides. Resolving a client's model name gives a Route: which upstream, which id there,
- * what the model can do, and how its parameters are overridden.
+ * what the model can do, and how its parameters are overridden. Entries named by a glob are pattern aliases: never
+ * listed, they serve the names no listed model has (agents ask for vendor names such as `claude-haiku-4-5-20251001`).
  */
 import type { Logger } from "pino";
 import type { ModelConfig, ModelParams } from "../config/file.ts";
@@ -12,7 +13,7 @@ import type { Target } from "../translate/dialect.ts";
 import { type ModelFacts, modelFacts } from "../translate/model-metadata.ts";
 import { lookupKey, ollamaName } from "../translate/model-names.ts";
 import type { DiscoveredModel, Upstream } from "../upstream/upstream.ts";
-import { globMatcher } from "./glob.ts";
+import { globMatcher, isGlob } from "./glob.ts";
 
 export type Route = {
 	/** The name clients see, with its tag. */
@@ -26,7 +27,15 @@ export type Route = {
 	native?: Record<string, unknown>;
 	/** A name passed through unlisted, because the upstream's list is down: the client chose it. */
 	passthrough?: boolean;
+	/**
+	 * The glob entry that served this name, which the client chose: the label to use where the client's name would
+	 * let a metric grow without bound.
+	 */
+	pattern?: string;
 };
+
+/** A glob entry of the configuration and what it stands for now; no route while its target is not listed. */
+export type GlobAlias = { pattern: string; target?: string; route?: Route };
 
 export type UpstreamStatus = { name: string; models: number; ok: boolean; error?: string; ageMs?: number };
 
@@ -37,6 +46,8 @@ export type ModelRegistry = {
 	resolve(name: string): Promise<Route | undefined>;
 	/** What each upstream's last model list said, for readiness and `validate`. */
 	status(): UpstreamStatus[];
+	/** The glob entries in file order, each resolved as its own name would be, for `validate`. */
+	globs(): Promise<GlobAlias[]>;
 };
 
 export function routeTarget(route: Route): Target {
@@ -77,6 +88,12 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			return [u.name, (id: string) => included(id) && !excluded(id)] as const;
 		}),
 	);
+
+	// Pattern aliases in file order (the first match wins), compiled once.
+	const globAliases = settings.models
+		.filter((model) => isGlob(model.name))
+		.map((model) => ({ model, matches: globMatcher([model.name]) }));
+	const exactModels = settings.models.filter((model) => !isGlob(model.name));
 
 	const facts = (model: DiscoveredModel) => {
 		let seen = firstSeen.get(model.id);
@@ -140,6 +157,39 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		capabilities: model.capabilities ?? facts.capabilities,
 	});
 
+	/** The route of an entry that names its upstream, under the given name. */
+	function configuredRoute(model: ModelConfig, upstreamName: string, name: string): Route {
+		const upstream = upstreams.get(upstreamName) as Upstream;
+		const id = model.id ?? model.name;
+		const discovered = listings.get(upstreamName)?.models?.find((m) => m.id === id);
+		const base = facts(discovered ?? { id });
+		return {
+			name,
+			facts: overridden({ ...base, name }, model),
+			upstream,
+			params: model.params,
+			fallbacks: model.fallbacks,
+			...(discovered?.native && { native: { ...discovered.native, name, model: name } }),
+		};
+	}
+
+	/**
+	 * The route a glob entry gives a name: its upstream and id, or its target's route, under the client's name (the
+	 * name clients and keys know it by). Undefined while the target is not listed.
+	 */
+	function globRoute(model: ModelConfig, name: string, byKey: Map<string, Route>): Route | undefined {
+		if (model.upstream !== undefined) return { ...configuredRoute(model, model.upstream, name), pattern: model.name };
+		const target = byKey.get(lookupKey(model.target as string));
+		if (!target) return undefined;
+		return {
+			...target,
+			name,
+			facts: { ...target.facts, name },
+			pattern: model.name,
+			...(target.native && { native: { ...target.native, name, model: name } }),
+		};
+	}
+
 	function build(): { routes: Route[]; byKey: Map<string, Route> } {
 		const routes: Route[] = [];
 		const byKey = new Map<string, Route>();
@@ -150,21 +200,8 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			routes.push(route);
 		};
 		// Aliases first: a configured name wins over a discovered one.
-		for (const model of settings.models) {
-			if (model.upstream === undefined) continue;
-			const upstream = upstreams.get(model.upstream) as Upstream;
-			const id = model.id ?? model.name;
-			const discovered = listings.get(model.upstream)?.models?.find((m) => m.id === id);
-			const base = facts(discovered ?? { id });
-			const name = ollamaName(model.name);
-			add({
-				name,
-				facts: overridden({ ...base, name }, model),
-				upstream,
-				params: model.params,
-				fallbacks: model.fallbacks,
-				...(discovered?.native && { native: { ...discovered.native, name, model: name } }),
-			});
+		for (const model of exactModels) {
+			if (model.upstream !== undefined) add(configuredRoute(model, model.upstream, ollamaName(model.name)));
 		}
 		const discoveredRoutes: Route[] = [];
 		for (const settingsUpstream of settings.upstreams) {
@@ -192,7 +229,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		);
 		for (const route of discoveredRoutes) add(route);
 		// Entries without an upstream override what was discovered under their name.
-		for (const model of settings.models) {
+		for (const model of exactModels) {
 			if (model.upstream !== undefined) continue;
 			const route = byKey.get(lookupKey(model.name));
 			if (!route) continue;
@@ -212,7 +249,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 	/** The error to give when nothing at all could be listed. */
 	function nothingListed(): ProxyError | undefined {
 		const discovering = settings.upstreams.filter((u) => u.discover);
-		if (settings.models.some((m) => m.upstream !== undefined) || discovering.length === 0) return undefined;
+		if (exactModels.some((m) => m.upstream !== undefined) || discovering.length === 0) return undefined;
 		const failures = discovering.map((u) => listings.get(u.name)).filter((l) => l && !l.models && l.error);
 		if (failures.length < discovering.length) return undefined;
 		const error = failures[0]?.error;
@@ -232,6 +269,18 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			const { byKey } = await current();
 			const found = byKey.get(lookupKey(name));
 			if (found) return found;
+			// Exact names win; then the first glob in file order, matched with or without the `:latest` tag.
+			const spelled = name.trim();
+			const glob =
+				spelled === ""
+					? undefined
+					: globAliases.find((alias) => alias.matches(spelled) || alias.matches(lookupKey(spelled)));
+			if (glob) {
+				const route = globRoute(glob.model, ollamaName(spelled), byKey);
+				if (!route)
+					log.warn({ model: name, pattern: glob.model.name, target: glob.model.target }, "glob target not listed");
+				return route;
+			}
 			// One upstream whose list is down: pass the name through (within the upstream's filters), so inference
 			// keeps working with servers whose /models is broken.
 			const only = settings.upstreams.length === 1 ? settings.upstreams[0] : undefined;
@@ -249,6 +298,17 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 				fallbacks: [],
 				passthrough: true,
 			};
+		},
+		async globs() {
+			const { byKey } = await current();
+			return globAliases.map(({ model }) => {
+				const route = globRoute(model, model.name, byKey);
+				return {
+					pattern: model.name,
+					...(model.target !== undefined && { target: model.target }),
+					...(route && { route }),
+				};
+			});
 		},
 		status() {
 			return settings.upstreams
