@@ -8,6 +8,10 @@ import { isGlob } from "../routing/glob.ts";
 import { Capability } from "../schemas/ollama-responses.ts";
 import { DIALECTS, SYSTEM_MESSAGES } from "../translate/dialect.ts";
 
+/** The agent protocols an upstream may speak itself, relayed to it instead of translated onto chat completions. */
+export const AGENT_PROTOCOLS = ["responses", "messages"] as const;
+export type AgentProtocol = (typeof AGENT_PROTOCOLS)[number];
+
 const ms = (fallback: number) => z.number().int().positive().default(fallback);
 const glob = z.string().min(1).describe('A glob over model names or ids: "*" matches any run of characters, "?" one.');
 
@@ -59,6 +63,12 @@ export const UpstreamConfig = z.strictObject({
 		.optional()
 		.describe(
 			"Agent requests (/v1/messages, /v1/responses): in_place keeps system messages where the client put them; merged joins them into one leading system message, for chat templates that refuse any other (Qwen, Mistral, Gemma on vLLM or llama.cpp). Default: in_place for openai and openrouter, merged for vllm and llamacpp.",
+		),
+	protocols: z
+		.array(z.enum(AGENT_PROTOCOLS))
+		.default([])
+		.describe(
+			"Agent protocols the upstream speaks itself (responses: OpenAI, Azure, a real Ollama, vLLM; messages: a real Ollama ≥ 0.14, vLLM, llama.cpp, LM Studio): /v1/responses and /v1/messages for its models are relayed to it instead of translated onto chat completions.",
 		),
 });
 export type UpstreamConfig = z.infer<typeof UpstreamConfig>;

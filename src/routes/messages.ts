@@ -13,6 +13,7 @@ import { estimateInputTokens } from "../translate/token-estimate.ts";
 import { agentAnswer } from "./agent-answer.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
+import { relayProtocol, relaysNatively } from "./protocol-relay.ts";
 
 /** Blocks and tools the proxy cannot take are a 400 before the model is even looked up, as in Ollama. */
 function checked<T extends Parameters<typeof requestProblem>[0]>(body: T): T {
@@ -25,10 +26,12 @@ export function messagesRoutes(deps: AppDeps) {
 	return new Elysia({ name: "messages" })
 		.post(
 			"/v1/messages",
-			({ body: sent, request, server }) => {
+			async ({ body: sent, request, server }) => {
 				const body = checked(sent);
 				// Long prefills and reasoning can be quiet for minutes; the idle timer must not cut them.
 				server?.timeout(request, 0);
+				if (await relaysNatively(deps, body.model, "messages"))
+					return relayProtocol(deps, { request, protocol: "messages", body, model: body.model });
 				const estimatedInputTokens = estimateInputTokens(body);
 				const requestId = deps.requests.recordOf(request).id;
 				return agentAnswer(deps, {

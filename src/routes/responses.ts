@@ -12,6 +12,7 @@ import { responsesRenderer } from "../translate/responses-stream.ts";
 import { agentAnswer } from "./agent-answer.ts";
 import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
+import { relayProtocol, relaysNatively } from "./protocol-relay.ts";
 
 // 96 random bits: clients key their history on these ids, so they must never repeat across turns.
 const ID_BYTES = 12;
@@ -38,6 +39,9 @@ export function responsesRoutes(deps: AppDeps) {
 				// Answers can pause for minutes (reasoning models); the idle timer must not cut them.
 				server?.timeout(request, 0);
 				const prepared = prepareResponses(body);
+				// After prepareResponses' refusals (stateful fields), which hold for an upstream that speaks the protocol too.
+				if (await relaysNatively(deps, body.model, "responses"))
+					return relayProtocol(deps, { request, protocol: "responses", body, model: body.model });
 				if (prepared.dropped.length > 0) {
 					deps.log.debug(
 						{ reqId: deps.requests.recordOf(request).id, dropped: prepared.dropped },

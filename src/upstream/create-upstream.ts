@@ -10,16 +10,18 @@ import { ProxyError } from "../errors.ts";
 import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
 import { callTimers } from "./call-timers.ts";
 import { sharedUpstreamFetch, type UpstreamFetch } from "./http-client.ts";
-import { bodyFormat, watchIdle } from "./idle-watch.ts";
+import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { sseDecoder } from "./sse.ts";
-import type { CallScope, DiscoveredModel, Upstream } from "./upstream.ts";
+import type { CallScope, DiscoveredModel, OpenAIPath, Upstream } from "./upstream.ts";
 import { upstreamFailure } from "./upstream-errors.ts";
 import { wholeAnswerAsChunk } from "./whole-answer.ts";
 
 // The SDK's timeout would also cap slow-but-alive requests; the proxy's timers are the real limits.
 const NO_SDK_TIMEOUT = 2_147_483_647;
 const AZURE_API_VERSION = "2024-10-21";
+// Anthropic's API refuses requests without it; the servers that copy the API ignore it.
+const ANTHROPIC_VERSION = "2023-06-01";
 
 export type UpstreamOptions = {
 	/** What the operator should check when the upstream refuses the key. */
@@ -108,12 +110,20 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	}
 
 	/** Runs a call that is done once its response (headers) arrives: model lists, embeddings, relays. */
-	async function whole<T>(scope: CallScope, call: (signal: AbortSignal) => PromiseLike<T>): Promise<T> {
-		const { timers, fail } = begin(scope);
+	async function whole<T>(
+		scope: CallScope,
+		call: (signal: AbortSignal) => PromiseLike<T>,
+		options: { wholeAnswer?: boolean; keepCode?: boolean } = {},
+	): Promise<T> {
+		const { timers, fail } = begin(scope, options.wholeAnswer);
 		try {
 			return await call(timers.signal);
 		} catch (error) {
-			throw fail(error);
+			const failure = fail(error);
+			// OpenAI's own code for a refusal (invalid_encrypted_content) says what to do about it; the status alone does not.
+			const code = options.keepCode && error instanceof APIError && error.status === 400 ? error.code : undefined;
+			if (typeof code !== "string" || failure.code !== undefined) throw failure;
+			throw new ProxyError(failure.status, failure.message, failure.headers, failure.kind, code);
 		} finally {
 			timers.dispose();
 		}
@@ -204,17 +214,41 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	}
 
 	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet. */
-	function idleWatched(response: Response): Response {
+	function idleWatched(
+		response: Response,
+		format: BodyFormat = bodyFormat(response.headers.get("content-type")),
+	): Response {
 		if (!response.body) return response;
-		const format = bodyFormat(response.headers.get("content-type"));
 		const body = watchIdle(response.body, settings.timeouts.idle_ms, format);
 		return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+	}
+
+	// Anthropic's servers read the key from x-api-key; the servers that copy the API read either.
+	const anthropicHeaders = {
+		"anthropic-version": ANTHROPIC_VERSION,
+		...(settings.api_key && !ownsAuthorization(settings.headers) && { "x-api-key": settings.api_key }),
+	};
+
+	/**
+	 * An agent protocol relayed as it is. A whole answer (`stream` not true) may take one idle gap more for its headers,
+	 * like a whole chat answer; a body cut short errors, for the route to end in its protocol's words ("other").
+	 */
+	async function relayAgent(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response> {
+		const stream = body.stream === true;
+		const headers = path === "/messages" ? anthropicHeaders : undefined;
+		const response = await whole(
+			scope,
+			(signal) => client.post(path, { body, signal, stream, ...(headers && { headers }) }).asResponse(),
+			{ wholeAnswer: !stream, keepCode: path === "/responses" },
+		);
+		return idleWatched(response, "other");
 	}
 
 	const upstream: Upstream = {
 		name: settings.name,
 		kind: settings.kind,
 		dialect: settings.dialect,
+		protocols: settings.protocols,
 		listModels: (scope) =>
 			settings.kind === "ollama"
 				? whole(scope, (signal) => ollamaTags(ollamaRoot(settings), nativeHeaders, signal, send))
@@ -235,9 +269,13 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			),
 		embed: (params, scope) => whole(scope, (signal) => client.embeddings.create(params, { signal })),
 		forward: async (path, body, scope) =>
-			idleWatched(
-				await whole(scope, (signal) => client.post(path, { body, signal, stream: body.stream === true }).asResponse()),
-			),
+			path === "/responses" || path === "/messages"
+				? relayAgent(path, body, scope)
+				: idleWatched(
+						await whole(scope, (signal) =>
+							client.post(path, { body, signal, stream: body.stream === true }).asResponse(),
+						),
+					),
 		transcribe: async ({ body, contentType, model }, scope) =>
 			idleWatched(
 				await whole(scope, (signal) =>

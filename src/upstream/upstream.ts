@@ -5,6 +5,7 @@
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import type { Completion, CompletionCreateParams } from "openai/resources/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
+import type { AgentProtocol } from "../config/file.ts";
 import type { UpstreamModel } from "../schemas/upstream-models.ts";
 import type { Dialect } from "../translate/dialect.ts";
 
@@ -26,12 +27,15 @@ export type DiscoveredModel = UpstreamModel & { native?: { name: string } & Reco
 /** A multipart/form-data body, its content type (with the boundary), and the upstream model id in its `model` field. */
 export type MultipartUpload = { body: Uint8Array; contentType: string; model: string };
 
-export type OpenAIPath = "/chat/completions" | "/completions" | "/embeddings";
+/** `/responses` and `/messages` are the agent protocols, for upstreams that speak them (see `Upstream.protocols`). */
+export type OpenAIPath = "/chat/completions" | "/completions" | "/embeddings" | "/responses" | "/messages";
 
 export type Upstream = {
 	name: string;
 	kind: "openai" | "azure" | "ollama";
 	dialect: Dialect;
+	/** The agent protocols it speaks itself: requests in them are relayed to it, not translated. */
+	protocols: readonly AgentProtocol[];
 	listModels(scope: CallScope): Promise<DiscoveredModel[]>;
 	/** Resolves once the upstream has answered with its first chunk; the stream then yields every chunk. */
 	/**
@@ -44,7 +48,9 @@ export type Upstream = {
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
 	/**
 	 * Sends an OpenAI-shaped body to an OpenAI path and returns the upstream's successful response untouched, for
-	 * the `/v1` surface that relays bytes instead of translating.
+	 * the `/v1` surface that relays bytes instead of translating. On the agent paths (`/responses`, `/messages`) a
+	 * relayed body cut short or gone quiet errors instead of ending in an OpenAI error event: the route ends it in its
+	 * protocol's own words. A 400's `code` (OpenAI's `invalid_encrypted_content`) is kept on the error there.
 	 */
 	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
 	/**

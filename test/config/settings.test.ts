@@ -146,6 +146,7 @@ describe("parseFileConfig: YAML, interpolated, validated by the schema, cross-ch
 				include: ["gpt-*", "o?"],
 				exclude: ["*-audio-*"],
 				prefix: "",
+				protocols: [],
 			},
 			{
 				name: "openrouter",
@@ -158,6 +159,7 @@ describe("parseFileConfig: YAML, interpolated, validated by the schema, cross-ch
 				include: ["*"],
 				exclude: [],
 				prefix: "openrouter/",
+				protocols: [],
 			},
 		]);
 		expect(file.models).toEqual([
@@ -198,6 +200,7 @@ describe("parseFileConfig: YAML, interpolated, validated by the schema, cross-ch
 					include: ["*"],
 					exclude: [],
 					prefix: "",
+					protocols: [],
 				},
 			],
 			agents: { keep_billing_header: false, strict_incomplete: false },
@@ -505,6 +508,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 				include: ["*"],
 				exclude: [],
 				prefix: "",
+				protocols: [],
 				maxConnections: 4096,
 			},
 		]);
@@ -540,6 +544,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 					include: ["*"],
 					exclude: [],
 					prefix: "",
+					protocols: [],
 					maxConnections: 4096,
 				},
 			],

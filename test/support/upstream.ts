@@ -27,7 +27,7 @@ export type Reply =
 	| { kind: "json"; status?: number; body: unknown; headers?: Record<string, string> }
 	| { kind: "hang" };
 
-type Endpoint = "chat" | "completions" | "embeddings" | "models";
+type Endpoint = "chat" | "completions" | "embeddings" | "models" | "responses" | "messages";
 
 /** One streamed chunk with OpenAI's envelope around the given delta. */
 export function chunk(
@@ -118,6 +118,82 @@ export function completionStream(pieces: string[], finishReason = "stop"): Reply
 	};
 }
 
+/** A whole Anthropic Messages answer, as a server that speaks the protocol itself sends it. */
+export function anthropicMessage(model: string, text: string) {
+	return {
+		id: "msg_upstream",
+		type: "message",
+		role: "assistant",
+		model,
+		content: [{ type: "text", text }],
+		stop_reason: "end_turn",
+		stop_sequence: null,
+		usage: { input_tokens: 5, output_tokens: 2 },
+	};
+}
+
+/** Server-sent events in the given order, each named by its `type` (the Anthropic and Responses framing). */
+export function namedEvents(events: Record<string, unknown>[]): string {
+	return events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("");
+}
+
+/** A streamed Anthropic Messages answer of one text block. */
+export function anthropicSse(model: string, text: string): string {
+	const { content: _, ...message } = anthropicMessage(model, text);
+	return namedEvents([
+		{
+			type: "message_start",
+			message: { ...message, content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 0 } },
+		},
+		{ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } },
+		{ type: "content_block_delta", index: 0, delta: { type: "text_delta", text } },
+		{ type: "content_block_stop", index: 0 },
+		{ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 2 } },
+		{ type: "message_stop" },
+	]);
+}
+
+/** A whole Responses answer with one message item. */
+export function responsesObject(model: string, text: string) {
+	return {
+		id: "resp_upstream",
+		object: "response",
+		created_at: 1_700_000_000,
+		status: "completed",
+		model,
+		output: [
+			{
+				type: "message",
+				id: "msg_upstream",
+				status: "completed",
+				role: "assistant",
+				content: [{ type: "output_text", text, annotations: [] }],
+			},
+		],
+		usage: { input_tokens: 5, output_tokens: 2, total_tokens: 7 },
+	};
+}
+
+/** A streamed Responses answer: created, the message item with its one text part and delta, completed. */
+export function responsesSse(model: string, text: string): string {
+	const done = responsesObject(model, text);
+	const item = done.output[0] as (typeof done.output)[0];
+	const part = item.content[0] as (typeof item.content)[0];
+	const at = { item_id: item.id, output_index: 0, content_index: 0 };
+	return namedEvents(
+		[
+			{ type: "response.created", response: { ...done, status: "in_progress", output: [], usage: null } },
+			{ type: "response.output_item.added", output_index: 0, item: { ...item, status: "in_progress", content: [] } },
+			{ type: "response.content_part.added", ...at, part: { ...part, text: "" } },
+			{ type: "response.output_text.delta", ...at, delta: text },
+			{ type: "response.output_text.done", ...at, text },
+			{ type: "response.content_part.done", ...at, part },
+			{ type: "response.output_item.done", output_index: 0, item },
+			{ type: "response.completed", response: done },
+		].map((event, sequence_number) => ({ ...event, sequence_number })),
+	);
+}
+
 export const DEFAULT_MODELS = [
 	{ id: "gpt-4o", object: "model", created: 1_715_367_049, owned_by: "system" },
 	{ id: "text-embedding-3-small", object: "model", created: 1_705_948_997, owned_by: "system" },
@@ -149,7 +225,14 @@ export type UpstreamOptions = {
 };
 
 export async function startTestUpstream(options: UpstreamOptions = {}) {
-	const queues: Record<Endpoint, Reply[]> = { chat: [], completions: [], embeddings: [], models: [] };
+	const queues: Record<Endpoint, Reply[]> = {
+		chat: [],
+		completions: [],
+		embeddings: [],
+		models: [],
+		responses: [],
+		messages: [],
+	};
 	const requests: Recorded[] = [];
 	const state = { models: options.models ?? DEFAULT_MODELS, aborted: 0, open: 0, produced: 0 };
 	const encoder = new TextEncoder();
@@ -328,7 +411,11 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 							? "embeddings"
 							: pathname === "/v1/models"
 								? "models"
-								: undefined;
+								: pathname === "/v1/responses"
+									? "responses"
+									: pathname === "/v1/messages"
+										? "messages"
+										: undefined;
 			if (!endpoint) return Response.json({ error: { message: "not found" } }, { status: 404 });
 			const scripted =
 				queues[endpoint].shift() ??
@@ -355,6 +442,18 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 				});
 			}
 			const streamed = (body as { stream?: boolean } | undefined)?.stream === true;
+			// An upstream that speaks the agent protocols itself: the model id it was asked for, answering "Hello world".
+			const model = String((body as { model?: unknown } | undefined)?.model);
+			if (endpoint === "messages") {
+				return streamed
+					? answer({ kind: "stream", chunks: [anthropicSse(model, "Hello world")], end: "close" }, request.signal)
+					: Response.json(anthropicMessage(model, "Hello world"));
+			}
+			if (endpoint === "responses") {
+				return streamed
+					? answer({ kind: "stream", chunks: [responsesSse(model, "Hello world")], end: "close" }, request.signal)
+					: Response.json(responsesObject(model, "Hello world"));
+			}
 			if (endpoint === "completions") {
 				return streamed
 					? answer(completionStream(["Hello", " world"]), request.signal)
