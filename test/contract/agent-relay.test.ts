@@ -107,6 +107,7 @@ describe("/v1/messages relayed to an upstream that speaks Messages", () => {
 		const response = await proxy.post("/v1/messages", request, { headers: { "x-api-key": "sk-client" } });
 		expect(response.status).toBe(200);
 		expect(await response.json()).toEqual(anthropicMessage("org/native-model", "Hello world"));
+		expect(response.headers.get("x-request-id")).toBeTruthy();
 		expect(response.headers.get("request-id")).toBe(response.headers.get("x-request-id"));
 		const [sent] = sentTo(native, "/v1/messages");
 		expect(sent?.body).toEqual({ ...request, model: "org/native-model", max_tokens: 1000, temperature: 0.5 });
