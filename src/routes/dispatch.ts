@@ -20,8 +20,9 @@ export async function routeFor(
 	const route = await deps.registry.resolve(model);
 	if (!route) throw notFound();
 	if (!record.allows(route.name)) throw new ProxyError(403, `this API key may not use model '${model}'`);
-	// Metrics label only names the registry listed; a passed-through name is the client's own choice.
-	record.routeModel = route.passthrough ? "passthrough" : route.name;
+	// Metrics label only names the registry listed or configured: a passed-through name, or the name a glob entry
+	// matched, is the client's own choice and would grow the label set without bound.
+	record.routeModel = route.passthrough ? "passthrough" : (route.pattern ?? route.name);
 	return route;
 }
 

@@ -7,6 +7,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 const CONFIG = `
 upstreams:
@@ -95,5 +96,21 @@ describe("glob model aliases", () => {
 		const ids = [];
 		for await (const model of openai.models.list()) ids.push(model.id);
 		expect(ids.sort()).toEqual(["Qwen/Qwen3-Coder-30B:latest", "coder:latest", "gpt-4o:latest"]);
+	});
+});
+
+describe("metrics", () => {
+	const LABEL = 'ollama_proxy_requests_total{route="/api/chat",model="claude-*",status="200"} ';
+	const scrape = async () => (await (await fetch(`${proxy.url}/metrics`)).text()).split("\n");
+	const countOf = (lines: string[]) => Number(lines.find((l) => l.startsWith(LABEL))?.slice(LABEL.length) ?? 0);
+
+	test("a glob-matched name is labelled by its pattern: clients' made-up names do not grow the label set", async () => {
+		const before = countOf(await scrape());
+		for (const name of ["claude-opus-9", "claude-sonnet-9"]) {
+			await (await proxy.post("/api/chat", { model: name, messages: [{ role: "user", content: "hi" }] })).text();
+		}
+		// A stream's line is written when it ends, just after its last byte.
+		expect(await until(async () => countOf(await scrape()) === before + 2)).toBe(true);
+		expect((await scrape()).some((l) => l.includes('model="claude-opus-9"'))).toBe(false);
 	});
 });
