@@ -7,7 +7,12 @@ import { modelNotFound, ProxyError } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { responsesErrorResponse } from "../http/responses-errors.ts";
 import { ResponsesRequest } from "../schemas/responses-requests.ts";
-import { estimatePromptTokens, prepareResponses, responsesChatParams } from "../translate/responses-request.ts";
+import {
+	estimatePromptTokens,
+	prepareResponses,
+	refuseStatefulFields,
+	responsesChatParams,
+} from "../translate/responses-request.ts";
 import { responsesRenderer } from "../translate/responses-stream.ts";
 import { agentAnswer } from "./agent-answer.ts";
 import type { AppDeps } from "./deps.ts";
@@ -38,10 +43,12 @@ export function responsesRoutes(deps: AppDeps) {
 			async ({ body, request, server }) => {
 				// Answers can pause for minutes (reasoning models); the idle timer must not cut them.
 				server?.timeout(request, 0);
-				const prepared = prepareResponses(body);
-				// After prepareResponses' refusals (stateful fields), which hold for an upstream that speaks the protocol too.
+				// Nothing is stored, here or (through a fallback) upstream: stateful fields are refused either way.
+				refuseStatefulFields(body);
+				// An upstream that speaks the protocol gets the input as sent, items the translation cannot read included.
 				if (await relaysNatively(deps, body.model, "responses"))
 					return relayProtocol(deps, { request, protocol: "responses", body, model: body.model });
+				const prepared = prepareResponses(body);
 				if (prepared.dropped.length > 0) {
 					deps.log.debug(
 						{ reqId: deps.requests.recordOf(request).id, dropped: prepared.dropped },

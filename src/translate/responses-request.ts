@@ -136,8 +136,11 @@ function responseFormatOf(text: ResponsesRequest["text"]): PreparedResponses["re
 	return undefined;
 }
 
-/** Refuses what needs stored state, then translates everything that does not depend on the upstream. */
-export function prepareResponses(request: ResponsesRequest): PreparedResponses {
+/**
+ * Refuses what needs stored state: nothing is kept, and a relayed request must not reach an upstream that keeps its
+ * own (it could not follow the conversation across a fallback).
+ */
+export function refuseStatefulFields(request: ResponsesRequest): void {
 	if (request.previous_response_id) {
 		throw new ParamError(
 			"previous_response_id is not supported: send the full conversation in input",
@@ -154,6 +157,11 @@ export function prepareResponses(request: ResponsesRequest): PreparedResponses {
 	if (request.prompt != null) {
 		throw new ParamError("prompt is not supported: stored prompts are not kept, send instructions instead", "prompt");
 	}
+}
+
+/** Refuses what needs stored state, then translates everything that does not depend on the upstream. */
+export function prepareResponses(request: ResponsesRequest): PreparedResponses {
+	refuseStatefulFields(request);
 	const think = thinkOf(request.reasoning?.effort);
 	const history = inputHistory(request.input, request.instructions);
 	const { tools, names, dropped } = toolsOf(request.tools ?? []);

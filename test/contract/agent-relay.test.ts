@@ -257,6 +257,13 @@ describe("/v1/responses relayed to an upstream that speaks Responses", () => {
 		expect(native.requests).toEqual([]);
 	});
 
+	test("input items only OpenAI reads (item_reference) reach it: the translation's refusals do not apply", async () => {
+		const input = [...request.input, { type: "item_reference", id: "msg_1" }];
+		const response = await proxy.post("/v1/responses", { ...request, input });
+		expect(response.status).toBe(200);
+		expect((sentTo(native, "/v1/responses")[0]?.body as { input: unknown }).input).toEqual(input);
+	});
+
 	test("invalid_encrypted_content: sent once more without the reasoning items", async () => {
 		native.enqueue("responses", {
 			kind: "json",
