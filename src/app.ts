@@ -69,6 +69,8 @@ export function createApp(deps: AppDeps) {
 		.onRequest(({ request }) => {
 			const declared = Number(request.headers.get("content-length") ?? 0);
 			if (declared > maxBytes) {
+				// Answered from onRequest, so the after-response hook that logs every other request never runs.
+				deps.requests.end(request, { status: 413 });
 				return errorFor(pathOf(request.url), tooLarge(maxBytes), deps.requests.recordOf(request).id);
 			}
 		})

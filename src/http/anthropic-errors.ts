@@ -59,7 +59,8 @@ export function anthropicErrorBody(error: ProxyError, requestId: string): Record
 
 export function anthropicErrorResponse(error: ProxyError, requestId: string): Response {
 	const headers: Record<string, string> = { ...error.headers, "request-id": requestId };
-	// The proxy's own key was refused: retrying cannot help, and the Stainless SDKs honour this header.
-	if (error.kind === "auth") headers["x-should-retry"] = "false";
+	// Retrying cannot help when the proxy's own key was refused, or the client's inbound key was (Claude Code retries a
+	// bare 401 for minutes); the Stainless SDKs and Claude Code honour this header.
+	if (error.kind === "auth" || error.status === 401) headers["x-should-retry"] = "false";
 	return jsonResponse(anthropicErrorBody(error, requestId), error.status, headers);
 }

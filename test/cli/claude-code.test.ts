@@ -136,6 +136,27 @@ describe("Claude Code through the proxy", () => {
 	);
 
 	test(
+		"a wrong inbound key: claude stops at once with the 401 instead of retrying for minutes",
+		async () => {
+			const { upstream, proxy } = await serve(pong, TEAM_KEY);
+			const home = await makeHome("claude");
+
+			const run = await runClaude(home, proxy.url, "say ping", {
+				args: ["--model", MODEL],
+				auth: { ANTHROPIC_AUTH_TOKEN: "not-the-team-key-0123456789" },
+			});
+
+			expect(run.exitCode).toBe(1);
+			expect(`${run.stdout}${run.stderr}`).toContain("invalid API key");
+			expect(chatBodies(upstream)).toEqual([]);
+			// Asked once: `x-should-retry: false` on the 401 stops Claude Code's own retry loop.
+			const asked = proxy.logLines().filter((l) => l.path === "/v1/messages" && l.status === 401);
+			expect(asked).toHaveLength(1);
+		},
+		TIMEOUT,
+	);
+
+	test(
 		"a reasoning model: the upstream streams reasoning before its answer, claude prints only the answer",
 		async () => {
 			const reasoned: Reply = {

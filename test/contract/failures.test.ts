@@ -267,6 +267,28 @@ describe("logs", () => {
 		expect(all).not.toContain("Hello world");
 		expect(all).not.toContain(KEY);
 	});
+
+	test("requests refused before any route (body too large, wrong inbound key) get their one line too", async () => {
+		const big = await proxy.post("/api/chat", "x".repeat(5000), { headers: { "x-request-id": "log-probe-413" } });
+		expect(big.status).toBe(413);
+		const guarded = await startProxyWithConfig(
+			`upstreams:\n  - name: up\n    base_url: ${upstream.url}\nkeys:\n  - key: team-inbound-key-0123456789\n`,
+		);
+		try {
+			const refused = await guarded.post("/v1/messages", "{}", {
+				headers: { authorization: "Bearer nope", "x-request-id": "log-probe-401" },
+			});
+			expect(refused.status).toBe(401);
+			expect(guarded.logLines().filter((l) => l.reqId === "log-probe-401")).toEqual([
+				expect.objectContaining({ method: "POST", path: "/v1/messages", status: 401 }),
+			]);
+		} finally {
+			guarded.stop();
+		}
+		expect(proxy.logLines().filter((l) => l.reqId === "log-probe-413")).toEqual([
+			expect.objectContaining({ method: "POST", path: "/api/chat", status: 413 }),
+		]);
+	});
 });
 
 // Bun checks idle sockets only every few seconds, so the gaps must be longer than that to prove anything.

@@ -74,6 +74,12 @@ describe("anthropicErrorResponse", () => {
 		);
 	});
 
+	test("a wrong inbound key: 401 that Claude Code does not retry for minutes", async () => {
+		const response = anthropicErrorResponse(new ProxyError(401, "invalid API key"), "req_abc");
+		expect(response.status).toBe(401);
+		expect(response.headers.get("x-should-retry")).toBe("false");
+	});
+
 	test("the upstream refused the proxy's key: 502 that the SDKs do not retry", async () => {
 		const response = anthropicErrorResponse(
 			new ProxyError(502, "upstream rejected the proxy's API key (HTTP 401); check OPENAI_API_KEY", {}, "auth"),
