@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ndjsonLines, stable } from "../support/proxy.ts";
 import { startTestUpstream, type TestUpstream } from "../support/upstream.ts";
-import { freePort } from "../support/wait.ts";
+import { listeningUrl, watchLog } from "../support/wait.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 let dir: string;
@@ -27,25 +27,13 @@ beforeAll(async () => {
 	// A compiled Bun binary reads .env and bunfig.toml from its working directory unless built not to.
 	await Bun.write(join(dir, ".env"), "OPENAI_BASE_URL=http://127.0.0.1:9/v1\nPORT=1\n");
 	upstream = await startTestUpstream();
-	const port = freePort();
-	url = `http://127.0.0.1:${port}`;
 	server = Bun.spawn([binary], {
 		cwd: dir,
-		env: { PORT: String(port), OPENAI_BASE_URL: upstream.url },
+		env: { PORT: "0", OPENAI_BASE_URL: upstream.url },
 		stdout: "pipe",
 		stderr: "pipe",
 	});
-	for (let i = 0; i < 200; i++) {
-		if (
-			await fetch(`${url}/health`).then(
-				(r) => r.ok,
-				() => false,
-			)
-		)
-			return;
-		await Bun.sleep(25);
-	}
-	throw new Error("the binary never became healthy");
+	url = await listeningUrl(watchLog(server.stdout as ReadableStream<Uint8Array>));
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
-import { freePort } from "../support/wait.ts";
+import { listeningUrl, until, watchLog } from "../support/wait.ts";
 
 const ENTRY = `${import.meta.dir}/../../src/index.ts`;
 let upstream: TestUpstream;
@@ -10,45 +10,37 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.stop());
 
+/** The server as a user starts it, on a port the OS chose (PORT=0), with its log read as it comes. */
 function start(env: Record<string, string>) {
-	return Bun.spawn(["bun", ENTRY], {
-		env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+	const proc = Bun.spawn(["bun", ENTRY], {
+		env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", ...env },
 		stdout: "pipe",
 		stderr: "pipe",
 	});
+	return { proc, log: watchLog(proc.stdout) };
 }
 
-async function waitForHealth(url: string) {
-	for (let i = 0; i < 200; i++) {
-		const ok = await fetch(`${url}/health`).then(
-			(r) => r.ok,
-			() => false,
-		);
-		if (ok) return;
-		await Bun.sleep(25);
-	}
-	throw new Error(`${url} never became healthy`);
-}
+const refused = (url: string) =>
+	fetch(`${url}/health`).then(
+		() => false,
+		() => true,
+	);
 
 describe("the server as a user starts it", () => {
 	test("serves on HOST:PORT, warns once without a key, and stops cleanly on SIGTERM", async () => {
-		const port = freePort();
-		const proc = start({ PORT: String(port), OPENAI_BASE_URL: upstream.url });
-		await waitForHealth(`http://127.0.0.1:${port}`);
-		const tags = (await (await fetch(`http://127.0.0.1:${port}/api/tags`)).json()) as { models: unknown[] };
+		const { proc, log } = start({ OPENAI_BASE_URL: upstream.url });
+		const url = await listeningUrl(log);
+		const tags = (await (await fetch(`${url}/api/tags`)).json()) as { models: unknown[] };
 		expect(tags.models.length).toBe(3);
 		proc.kill("SIGTERM");
 		expect(await proc.exited).toBe(0);
-		const lines = (await new Response(proc.stdout).text())
-			.trim()
-			.split("\n")
-			.map((l) => JSON.parse(l));
+		const lines = await log.all();
 		expect(lines.filter((l) => String(l.msg).includes("OPENAI_API_KEY is not set"))).toHaveLength(1);
 		expect(lines.map((l) => l.msg)).toContain("stopping: draining in-flight requests");
 	});
 
 	test("a bad setting stops it with one line naming the variable", async () => {
-		const proc = start({ PORT: "not-a-port" });
+		const { proc } = start({ PORT: "not-a-port" });
 		expect(await proc.exited).toBe(1);
 		const stderr = await new Response(proc.stderr).text();
 		expect(stderr).toBe("ollama-proxy: invalid configuration: PORT: Invalid input: expected number, received NaN\n");
@@ -57,7 +49,7 @@ describe("the server as a user starts it", () => {
 	test("a port in use is one clear line, not a silent shared port", async () => {
 		const taken = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("other") });
 		try {
-			const proc = start({ PORT: String(taken.port), OPENAI_BASE_URL: upstream.url });
+			const { proc } = start({ PORT: String(taken.port), OPENAI_BASE_URL: upstream.url });
 			expect(await proc.exited).toBe(1);
 			expect(await new Response(proc.stderr).text()).toBe(
 				`ollama-proxy: cannot listen on 127.0.0.1:${taken.port}: port ${taken.port} is already in use\n`,
@@ -108,10 +100,8 @@ describe("graceful shutdown", () => {
 	const hello = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
 
 	test("SIGTERM stops new connections and lets an in-flight stream finish", async () => {
-		const port = freePort();
-		const proc = start({ PORT: String(port), OPENAI_BASE_URL: upstream.url, SHUTDOWN_GRACE_MS: "10000" });
-		const url = `http://127.0.0.1:${port}`;
-		await waitForHealth(url);
+		const { proc, log } = start({ OPENAI_BASE_URL: upstream.url, SHUTDOWN_GRACE_MS: "10000" });
+		const url = await listeningUrl(log);
 		upstream.enqueue("chat", {
 			kind: "stream",
 			gapMs: 60,
@@ -121,22 +111,8 @@ describe("graceful shutdown", () => {
 		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
 		let text = new TextDecoder().decode((await reader.read()).value);
 		proc.kill("SIGTERM");
-		for (
-			let i = 0;
-			i < 100 &&
-			(await fetch(`${url}/health`).then(
-				() => true,
-				() => false,
-			));
-			i++
-		)
-			await Bun.sleep(10);
-		expect(
-			await fetch(`${url}/health`).then(
-				() => "answered",
-				() => "refused",
-			),
-		).toBe("refused");
+		await log.line((l) => l.msg === "stopping: draining in-flight requests");
+		expect(await until(() => refused(url))).toBe(true);
 		for (let part = await reader.read(); !part.done; part = await reader.read())
 			text += new TextDecoder().decode(part.value);
 		const lines = text
@@ -149,10 +125,8 @@ describe("graceful shutdown", () => {
 	});
 
 	test("a stream that outlives the grace period is cut and the process still exits", async () => {
-		const port = freePort();
-		const proc = start({ PORT: String(port), OPENAI_BASE_URL: upstream.url, SHUTDOWN_GRACE_MS: "200" });
-		const url = `http://127.0.0.1:${port}`;
-		await waitForHealth(url);
+		const { proc, log } = start({ OPENAI_BASE_URL: upstream.url, SHUTDOWN_GRACE_MS: "200" });
+		const url = await listeningUrl(log);
 		upstream.enqueue("chat", { kind: "stream", chunks: [chunk({ content: "x" })], end: "hang" });
 		const res = await fetch(`${url}/api/chat`, { method: "POST", body: hello });
 		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -169,18 +143,22 @@ describe("graceful shutdown", () => {
 
 describe("ollama-proxy healthcheck", () => {
 	test("finds the port the server uses from the configuration file, and fails when nothing answers", async () => {
-		const port = freePort();
 		const path = `${Bun.env.TMPDIR ?? "/tmp"}/ollama-proxy-hc-${process.pid}.yaml`;
-		await Bun.write(path, `listen: { port: ${port} }\nupstreams:\n  - name: up\n    base_url: ${upstream.url}\n`);
+		const config = (port: number) =>
+			Bun.write(path, `listen: { port: ${port} }\nupstreams:\n  - name: up\n    base_url: ${upstream.url}\n`);
+		// The server takes a port from the OS; the file then names that port, as a user's file names theirs.
+		await config(0);
+		const server = Bun.spawn(["bun", ENTRY, "--config", path], { stdout: "pipe", stderr: "ignore" });
+		const url = await listeningUrl(watchLog(server.stdout));
+		await config(Number(new URL(url).port));
 		const check = () => Bun.spawnSync(["bun", ENTRY, "healthcheck", "--config", path]).exitCode;
-		expect(check()).toBe(1);
-		const server = Bun.spawn(["bun", ENTRY, "--config", path], { stdout: "ignore", stderr: "ignore" });
 		try {
-			await waitForHealth(`http://127.0.0.1:${port}`);
 			expect(check()).toBe(0);
 		} finally {
 			server.kill("SIGTERM");
 			await server.exited;
 		}
+		// The same port with nothing on it any more.
+		expect(check()).toBe(1);
 	});
 });
