@@ -736,7 +736,7 @@ describe("disconnect (contract case 23)", () => {
 		while (!text.includes("text_delta")) text += new TextDecoder().decode((await reader.read()).value);
 		const before = upstream.state.aborted;
 		controller.abort();
-		expect(await until(() => upstream.state.aborted > before, 1000)).toBe(true);
+		expect(await until(() => upstream.state.aborted > before)).toBe(true);
 		const logged = () =>
 			proxy.logLines().some((l) => l.path === "/v1/messages" && l.aborted === true && l.status === 499);
 		expect(await until(logged)).toBe(true);

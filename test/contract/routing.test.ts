@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { LOCAL_CHAT_BODY, LOCAL_TAGS_ENTRY, startFakeOllama } from "../support/fake-ollama.ts";
 import { ndjsonLines, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 const ALPHA_KEY = "sk-alpha-upstream-key-000000000000";
 const TEAM_KEY = "team-inbound-key-0123456789";
@@ -272,7 +273,7 @@ describe("inbound keys", () => {
 	test("the key's name, never the key, is logged", async () => {
 		await (await fetch(`${proxy.url}/api/tags`, { headers: { "x-request-id": "keyed-1", ...team } })).text();
 		// The line is written after the response has gone out.
-		for (let i = 0; i < 100 && !proxy.logLines().some((l) => l.reqId === "keyed-1"); i++) await Bun.sleep(10);
+		expect(await until(() => proxy.logLines().some((l) => l.reqId === "keyed-1"))).toBe(true);
 		const line = proxy.logLines().find((l) => l.reqId === "keyed-1");
 		expect(line?.key).toBe("team");
 		expect(proxy.logs.join("\n")).not.toContain(TEAM_KEY);
