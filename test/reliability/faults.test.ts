@@ -15,17 +15,23 @@ import {
 } from "../support/upstream.ts";
 
 let upstream: TestUpstream;
-let proxy: TestProxy;
+/** Short limits, for the faults that are the timers' own. */
+let timed: TestProxy;
+/** Limits no loaded machine reaches, for every other fault: the test upstream shares the proxy's process and core. */
+let patient: TestProxy;
 
-const config = (baseUrl: string, connectMs = 300) =>
-	`upstreams:\n  - name: up\n    base_url: ${baseUrl}\n    timeouts: { connect_ms: ${connectMs}, first_byte_ms: 300, idle_ms: 300 }\n    retries: { max: 0 }\nmodels:\n  - name: m\n    upstream: up\n    id: gpt-4o\n`;
+const config = (baseUrl: string, connectMs = 300, quietMs = 300) =>
+	`upstreams:\n  - name: up\n    base_url: ${baseUrl}\n    timeouts: { connect_ms: ${connectMs}, first_byte_ms: ${quietMs}, idle_ms: ${quietMs} }\n    retries: { max: 0 }\nmodels:\n  - name: m\n    upstream: up\n    id: gpt-4o\n`;
+const PATIENT_MS = 60_000;
 
 beforeAll(async () => {
 	upstream = await startTestUpstream();
-	proxy = await startProxyWithConfig(config(upstream.url));
+	timed = await startProxyWithConfig(config(upstream.url));
+	patient = await startProxyWithConfig(config(upstream.url, PATIENT_MS, PATIENT_MS));
 });
 afterAll(() => {
-	proxy.stop();
+	timed.stop();
+	patient.stop();
 	upstream.stop();
 });
 
@@ -207,10 +213,13 @@ const FAULTS: Array<[string, () => Reply, Expected]> = [
 	],
 ];
 
+/** The faults a timer ends. */
+const TIMED = new Set(["timeout before headers", "headers, then nothing", "hang mid-stream"]);
+
 describe.each([true, false])("stream: %p", (stream) => {
-	test.each(FAULTS)("%s", async (_, reply, expected) => {
+	test.each(FAULTS)("%s", async (name, reply, expected) => {
 		upstream.enqueue("chat", reply());
-		await check(proxy, stream, expected);
+		await check(TIMED.has(name) ? timed : patient, stream, expected);
 	});
 });
 
@@ -233,7 +242,7 @@ describe("upstreams that cannot be reached at all", () => {
 	});
 
 	test("TLS failure: https to a server that speaks plain HTTP", async () => {
-		const broken = await startProxyWithConfig(config(upstream.url.replace("http://", "https://")));
+		const broken = await startProxyWithConfig(config(upstream.url.replace("http://", "https://"), PATIENT_MS));
 		try {
 			for (const stream of [true, false]) {
 				const seen = await outcome(broken, stream);
