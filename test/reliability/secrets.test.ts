@@ -37,7 +37,10 @@ if (!SWEEP_DIR) {
 				stderr: "pipe",
 			});
 			const [code, stderr] = await Promise.all([run.exited, new Response(run.stderr).text()]);
-			expect({ code, tail: code === 0 ? "" : stderr.slice(-2000) }).toEqual({ code: 0, tail: "" });
+			// A failure in the child is named: the tail of its output is its coverage table.
+			const failed = [...new Set(stderr.split("\n").filter((line) => line.startsWith("(fail) ")))];
+			const why = code === 0 ? [] : failed.length > 0 ? failed : [stderr.slice(-2000)];
+			expect({ code, why }).toEqual({ code: 0, why: [] });
 			const files = await readdir(dir);
 			expect(files.some((f) => f.startsWith("logs-"))).toBe(true);
 			expect(files.some((f) => f.startsWith("responses-"))).toBe(true);
