@@ -2,10 +2,10 @@
  * Builds the Elysia app from its dependencies. Nothing runs at import: `src/index.ts` wires the real upstream and
  * listens; tests build the same app in front of their own upstream.
  */
-import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { ProxyError } from "./errors.ts";
 import { anthropicErrorResponse } from "./http/anthropic-errors.ts";
+import { type ApiDocsOptions, apiDocs } from "./http/api-docs.ts";
 import { cors } from "./http/cors.ts";
 import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
@@ -34,8 +34,6 @@ function errorFor(pathname: string, error: ProxyError, requestId: string): Respo
 	return pathname.startsWith("/v1/") ? openAIErrorResponse(error) : errorResponse(error);
 }
 
-type OpenAPIOptions = NonNullable<Parameters<typeof openapi>[0]>;
-
 export function createApp(deps: AppDeps) {
 	const maxBytes = deps.settings.maxBodyBytes;
 	const app = new Elysia({
@@ -49,11 +47,11 @@ export function createApp(deps: AppDeps) {
 		},
 	})
 		.use(
-			openapi({
+			apiDocs({
 				path: "/swagger",
 				// The plugin types this option with the output type of Scalar's own schema, which makes every setting
 				// look required; only `cdn` is meant to be set here.
-				scalar: { cdn: DOCS_SCRIPT_PATH } as OpenAPIOptions["scalar"],
+				scalar: { cdn: DOCS_SCRIPT_PATH } as ApiDocsOptions["scalar"],
 				documentation: {
 					info: {
 						title: "ollama-proxy",
