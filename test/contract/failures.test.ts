@@ -171,10 +171,17 @@ describe("upstream failures after the first byte end in an error line, never don
 
 describe("streams and time", () => {
 	test("a slow stream is never cut once it has started: the timeout is for the first byte only", async () => {
-		upstream.enqueue("chat", { ...textStream(["a", "b", "c"]), gapMs: 200 } as never);
-		const lines = ndjsonLines(await (await proxy.post("/api/chat", hello)).text());
-		expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
-	});
+		// Six 400 ms gaps outlast both 1 s limits together, while the first event comes long before either: a loaded
+		// machine cannot make it late (the shared proxy's 300 ms left a gap of 200 ms only 100 ms to spare).
+		const patient = await startProxy(upstream.url, { UPSTREAM_TIMEOUT_MS: "1000", UPSTREAM_RETRIES: "0" });
+		try {
+			upstream.enqueue("chat", { ...textStream(["a", "b", "c"]), gapMs: 400 } as never);
+			const lines = ndjsonLines(await (await patient.post("/api/chat", hello)).text());
+			expect(lines.at(-1)).toMatchObject({ done: true, done_reason: "stop" });
+		} finally {
+			patient.stop();
+		}
+	}, 20_000);
 
 	test("a client that goes away aborts the upstream request", async () => {
 		upstream.enqueue("chat", { kind: "stream", chunks: [chunk({ content: "x" })], end: "hang" });
