@@ -73,6 +73,10 @@ function machine(options: Options): string {
 const log = (message: string) =>
 	process.stderr.write(`[bench ${(performance.now() / 1000).toFixed(1)} s] ${message}\n`);
 
+/** The 1-minute load average: how much other work shared the machine with the run. */
+const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "n/a";
+const loadStart = loadAverage();
+
 type Started = { origins: Origins; pids: BenchContext["pids"]; commands: string[] };
 
 /** A command as a reader would type it: `bun` for this Bun, paths relative to the checkout. */
@@ -133,8 +137,9 @@ function docsBlock(ctx: BenchContext, options: Options, seconds: number): string
 	const header = [
 		`Results of \`${command}\` (full run, ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s), written by`,
 		`the run itself on ${when} UTC. Machine: ${machineLine()}. Pinning: ${pinningLine()}. ${envLine()}.`,
-		`The machine is a shared ${machineCpus}-vCPU VM that other work used during the run: figures are noisy, by tens of percent`,
-		"between runs for the load figures; ratios against the pass-through of the same run move less than the raw figures.",
+		`Load average (1 min) ${loadStart} at the start and ${loadAverage()} at the end (the bench alone keeps about 2 busy):`,
+		"on a shared machine the figures are noisy, by tens of percent between runs for the load figures; ratios against",
+		"the pass-through of the same run move less than the raw figures.",
 		options.cpuProfDir ? "The source arm ran with a CPU profiler attached." : "",
 	];
 	const notes = ctx.report.notes.map((note) => `- ${note}`).join("\n");
