@@ -261,7 +261,7 @@ describe("/v1/responses relayed to an upstream that speaks Responses", () => {
 		const input = [...request.input, { type: "item_reference", id: "msg_1" }];
 		const response = await proxy.post("/v1/responses", { ...request, input });
 		expect(response.status).toBe(200);
-		expect((sentTo(native, "/v1/responses")[0]?.body as { input: unknown }).input).toEqual(input);
+		expect(sentTo(native, "/v1/responses")[0]?.body).toMatchObject({ input });
 	});
 
 	test("invalid_encrypted_content: sent once more without the reasoning items", async () => {
@@ -374,7 +374,9 @@ describe("overriddenBody: a model's params on the protocol's own fields", () => 
 			expected: { max_tokens: 5 },
 		},
 	])("$kind", ({ protocol, body, params, expected }) => {
-		expect(overriddenBody(protocol, body as Record<string, unknown>, params as never)).toEqual(expected as Record<string, unknown>);
+		expect(overriddenBody(protocol, body as Record<string, unknown>, params as never)).toEqual(
+			expected as Record<string, unknown>,
+		);
 	});
 });
 
