@@ -19,6 +19,7 @@ import { mergeSystemMessages } from "../translate/system-messages.ts";
 import { chatPiece, type Piece } from "../translate/upstream-events.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, routeFor } from "./dispatch.ts";
+import { streamAccounting } from "./stream-accounting.ts";
 
 /** What a protocol supplies: its events for each stage of one answer, and the whole body for a non-streaming client. */
 export type ProtocolRenderer = {
@@ -133,25 +134,15 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 
 	// Counted from before the first event: a short stream can end before `sseResponse` returns.
 	deps.metrics.streamOpened();
-	let finished = false;
-	const response = await sseResponse(events(), (error) => renderer.fail(error), {
-		toError: (error) => {
-			deps.log.error({ err: error, reqId: record.id }, "stream failed");
-			return new ProxyError(500, "internal error");
-		},
-		onEnd: ({ error, aborted }) => {
-			finished = true;
-			deps.metrics.streamClosed();
-			if (error?.kind) deps.metrics.upstreamError(route.upstream.name, error.kind);
-			deps.requests.end(call.request, {
-				status: aborted ? 499 : 200,
-				...(error && { error: error.message }),
-				...(aborted && { aborted }),
-				...(!error && !aborted && stats()),
-			});
-		},
-	}).catch((error: unknown) => {
-		if (!finished) deps.metrics.streamClosed();
+	const response = await sseResponse(
+		events(),
+		(error) => renderer.fail(error),
+		streamAccounting<SseEvent[]>(deps, call.request, route.upstream.name, ({ error, aborted }) =>
+			error || aborted ? {} : stats(),
+		),
+	).catch((error: unknown) => {
+		// Nothing was sent: the stream never started, so it never ended either.
+		deps.metrics.streamClosed();
 		throw error;
 	});
 	record.streaming = true;

@@ -14,6 +14,7 @@ import type { StreamContext } from "../translate/ollama-stream.ts";
 import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, relayNative, routeFor } from "./dispatch.ts";
+import { streamAccounting } from "./stream-accounting.ts";
 
 type Answer = Partial<Metrics> & { done: boolean };
 
@@ -99,22 +100,10 @@ export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCal
 	// Counted, and labelled, from before the first line: a short stream can end before `ndjsonResponse` returns.
 	deps.metrics.streamOpened();
 	record.route = call.path;
-	const response = await ndjsonResponse(lines, {
-		toError: (error) => {
-			deps.log.error({ err: error, reqId: record.id }, "stream failed");
-			return new ProxyError(500, "internal error");
-		},
-		onEnd: ({ last, error, aborted }) => {
-			deps.metrics.streamClosed();
-			if (error?.kind) deps.metrics.upstreamError(route.upstream.name, error.kind);
-			deps.requests.end(call.request, {
-				status: aborted ? 499 : 200,
-				...(error && { error: error.message }),
-				...(aborted && { aborted }),
-				...summarize(last),
-			});
-		},
-	}).catch((error: unknown) => {
+	const response = await ndjsonResponse(
+		lines,
+		streamAccounting<T>(deps, call.request, route.upstream.name, ({ last }) => summarize(last)),
+	).catch((error: unknown) => {
 		deps.metrics.streamClosed();
 		throw error;
 	});
