@@ -35,14 +35,22 @@ function openAIModel(facts: ModelFacts) {
 // Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
 const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
 
+// The upstream's own request id (OpenAI's name first, then Anthropic's) is kept apart from the proxy's.
+const UPSTREAM_ID = new Set(["x-request-id", "request-id"]);
+
 /** The upstream's answer as the client gets it: status and body bytes untouched, with the headers worth keeping. */
-export function relayed(upstream: Response): Response {
+export function relayed(
+	upstream: Response,
+	body = upstream.body,
+	names: readonly string[] = RELAYED_HEADERS,
+): Response {
 	const headers = new Headers();
-	for (const name of RELAYED_HEADERS) {
+	for (const name of names) {
 		const value = upstream.headers.get(name);
-		if (value) headers.set(name === "x-request-id" ? "x-upstream-request-id" : name, value);
+		const as = UPSTREAM_ID.has(name) ? "x-upstream-request-id" : name;
+		if (value && !headers.has(as)) headers.set(as, value);
 	}
-	return new Response(upstream.body, { status: upstream.status, headers });
+	return new Response(body, { status: upstream.status, headers });
 }
 
 export function openAICompatRoutes(deps: AppDeps) {

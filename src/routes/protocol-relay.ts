@@ -13,6 +13,7 @@ import { overrideValue } from "../translate/param-overrides.ts";
 import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, routeFor } from "./dispatch.ts";
+import { relayed } from "./openai-compat.ts";
 
 export type RelayCall = {
 	request: Request;
@@ -67,7 +68,14 @@ export function withoutReasoningItems(input: unknown): unknown[] | undefined {
 }
 
 // Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
-const RELAYED_HEADERS = ["content-type", "cache-control", "openai-processing-ms", "retry-after"];
+const RELAYED_HEADERS = [
+	"content-type",
+	"cache-control",
+	"openai-processing-ms",
+	"retry-after",
+	"x-request-id",
+	"request-id",
+];
 
 const encoder = new TextEncoder();
 
@@ -113,20 +121,12 @@ function endedInProtocol(body: ReadableStream<Uint8Array>, ending: (message: str
 
 /** The upstream's answer as the client gets it: status and bytes as they came, its request id renamed. */
 function relayedAnswer(upstream: Response, protocol: AgentProtocol, requestId: string): Response {
-	const headers = new Headers();
-	for (const name of RELAYED_HEADERS) {
-		const value = upstream.headers.get(name);
-		if (value) headers.set(name, value);
-	}
-	// OpenAI names it x-request-id, Anthropic request-id: the client's own request id is the proxy's.
-	const upstreamId = upstream.headers.get("x-request-id") ?? upstream.headers.get("request-id");
-	if (upstreamId) headers.set("x-upstream-request-id", upstreamId);
 	const sse = upstream.headers.get("content-type")?.includes("text/event-stream");
 	const body =
 		sse && upstream.body
 			? endedInProtocol(upstream.body, (message) => cutShortEvent(protocol, message, requestId))
 			: upstream.body;
-	return new Response(body, { status: upstream.status, headers });
+	return relayed(upstream, body, RELAYED_HEADERS);
 }
 
 /** Only fallbacks that speak the protocol too: the others would not know the path (translation is per request). */
