@@ -7,6 +7,7 @@ import { modelNotFound, ProxyError } from "../errors.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { responsesErrorResponse } from "../http/responses-errors.ts";
 import { ResponsesRequest } from "../schemas/responses-requests.ts";
+import { randomId } from "../translate/random-id.ts";
 import {
 	estimatePromptTokens,
 	prepareResponses,
@@ -19,12 +20,8 @@ import type { AppDeps } from "./deps.ts";
 import { routeFor } from "./dispatch.ts";
 import { relayProtocol, relaysNatively } from "./protocol-relay.ts";
 
-// 96 random bits: clients key their history on these ids, so they must never repeat across turns.
-const ID_BYTES = 12;
-
-export function randomId(prefix: string): string {
-	return prefix + Buffer.from(crypto.getRandomValues(new Uint8Array(ID_BYTES))).toString("hex");
-}
+// OpenAI's own Responses ids carry 96 random bits.
+const newId = (prefix: string) => randomId(prefix, 12);
 
 /**
  * The 404 OpenAI answers for a response id it does not know; the id is the path's first segment. Returned, not
@@ -66,7 +63,7 @@ export function responsesRoutes(deps: AppDeps) {
 							request: body,
 							names: prepared.names,
 							now,
-							newId: randomId,
+							newId,
 							promptEstimate: estimatePromptTokens(prepared),
 							strictIncomplete: deps.settings.agents.strict_incomplete,
 						}),

@@ -9,14 +9,9 @@ import { anthropicErrorBody } from "../http/anthropic-errors.ts";
 import type { SseEvent } from "../http/sse.ts";
 import type { ProtocolRenderer } from "../routes/agent-answer.ts";
 import { type AgentUsage, assistantBlocks, type BlockEvent, type FinishedCall } from "./assistant-blocks.ts";
+import { randomId } from "./random-id.ts";
 import { bytes, tokensOfBytes } from "./token-estimate.ts";
 import { type Piece, parseToolArguments } from "./upstream-events.ts";
-
-/** A random id with the given prefix and 128 bits: both clients key history on ids, so they must never repeat. */
-export function randomId(prefix: string): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(16));
-	return prefix + Buffer.from(bytes).toString("hex");
-}
 
 type ContentBlock =
 	| { type: "thinking"; thinking: string; signature: string }

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { ProxyError } from "../../src/errors.ts";
 import type { SseEvent } from "../../src/http/sse.ts";
-import { anthropicRenderer, anthropicUsage, randomId, stopReasonOf } from "../../src/translate/anthropic-stream.ts";
+import { anthropicRenderer, anthropicUsage, stopReasonOf } from "../../src/translate/anthropic-stream.ts";
 import type { AgentUsage } from "../../src/translate/assistant-blocks.ts";
+import { randomId } from "../../src/translate/random-id.ts";
 import { chatPiece } from "../../src/translate/upstream-events.ts";
 import { chunk, finish, toolCalls, usage } from "../support/chunks.ts";
 
