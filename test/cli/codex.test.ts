@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import {
 	asks,
 	chatBodies,
-	cleanUpClis,
+	cliStage,
 	makeHome,
 	messagesOf,
 	parallelCalls,
@@ -15,15 +15,7 @@ import {
 	runCodexProvider,
 	toolCallStream,
 } from "../support/cli.ts";
-import { startProxy, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
-import {
-	chunk,
-	type Reply,
-	startTestUpstream,
-	type TestUpstream,
-	textStream,
-	usageChunk,
-} from "../support/upstream.ts";
+import { chunk, type Reply, textStream, usageChunk } from "../support/upstream.ts";
 
 // Codex's launcher and first run take seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -31,29 +23,9 @@ const TIMEOUT = 120_000;
 const MODEL = "gpt-4o:latest";
 const TEAM_KEY = "team-inbound-key-0123456789";
 
-let upstream: TestUpstream | undefined;
-let proxy: TestProxy | undefined;
-
-afterEach(async () => {
-	await cleanUpClis();
-	await proxy?.stop();
-	upstream?.stop();
-	proxy = upstream = undefined;
-});
-
-/**
- * The proxy in front of an upstream whose answers follow the conversation (any other request gets `side`); with
- * `inboundKey`, the proxy requires that key.
- */
-async function serve(answer: (body: Record<string, unknown>) => Reply | undefined, inboundKey?: string) {
-	upstream = await startTestUpstream({ behaviors: { "gpt-4o": (body) => answer(body) ?? textStream(["side"]) } });
-	proxy = inboundKey
-		? await startProxyWithConfig(
-				`upstreams:\n  - name: main\n    base_url: ${upstream.url}\nkeys:\n  - key: ${inboundKey}\n    name: team\n`,
-			)
-		: await startProxy(upstream.url);
-	return { upstream, proxy };
-}
+const stage = cliStage("gpt-4o");
+afterEach(() => stage.stop());
+const serve = stage.serve;
 
 const pong = (body: Record<string, unknown>) => (asks(body, "say ping") ? textStream(["po", "ng"]) : undefined);
 

@@ -7,7 +7,8 @@ import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { chunk, type Reply, type TestUpstream, usageChunk } from "./upstream.ts";
+import { startProxy, startProxyWithConfig, type TestProxy } from "./proxy.ts";
+import { chunk, type Reply, startTestUpstream, type TestUpstream, textStream, usageChunk } from "./upstream.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
@@ -219,3 +220,33 @@ export const asks = (body: Record<string, unknown>, prompt: string) =>
 /** The upstream chat requests recorded, as bodies. */
 export const chatBodies = (upstream: TestUpstream) =>
 	upstream.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as Record<string, unknown>);
+
+/**
+ * The proxy in front of a test upstream whose answers follow the conversation (any other request, such as a side
+ * request of the CLI, gets `side`), one per test; with `inboundKey`, the proxy requires that key. `stop` ends the
+ * CLIs, the proxy and the upstream.
+ */
+export function cliStage(model: string) {
+	let upstream: TestUpstream | undefined;
+	let proxy: TestProxy | undefined;
+	return {
+		async serve(answer: (body: Record<string, unknown>) => Reply | undefined, inboundKey?: string) {
+			const started = await startTestUpstream({
+				behaviors: { [model]: (body) => answer(body) ?? textStream(["side"]) },
+			});
+			upstream = started;
+			proxy = inboundKey
+				? await startProxyWithConfig(
+						`upstreams:\n  - name: main\n    base_url: ${started.url}\nkeys:\n  - key: ${inboundKey}\n    name: team\n`,
+					)
+				: await startProxy(started.url);
+			return { upstream: started, proxy };
+		},
+		async stop() {
+			await cleanUpClis();
+			await proxy?.stop();
+			upstream?.stop();
+			proxy = upstream = undefined;
+		},
+	};
+}
