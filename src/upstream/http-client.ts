@@ -1,24 +1,14 @@
 /**
- * The proxy's HTTP client for upstreams: a `fetch`-shaped function over `node:http`/`node:https`, with one keep-alive
- * pool per protocol for the whole process. Bun's own `fetch` sends at most 256 requests at once unless
- * `BUN_CONFIG_MAX_HTTP_REQUESTS` is set before Bun starts (assigning it at run time changes nothing), so the 257th
- * stream would wait for another to end. `node:http`'s Agent has no such cap: it takes its limit from the
- * `max_upstream_connections` setting. The openai SDK gets this function as its `fetch`; a rejection becomes its
- * APIConnectionError, as a rejection of Bun's fetch does.
+ * A `fetch`-shaped function over `node:http`/`node:https`, with one keep-alive pool per protocol: the upstream
+ * transport's way past the 256 requests Bun's own fetch sends at once (see transport.ts). Its Agent takes its limit
+ * from the `max_upstream_connections` setting. A rejection becomes the openai SDK's APIConnectionError, as a
+ * rejection of Bun's fetch does.
  */
 import http from "node:http";
 import https from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 
 export type UpstreamFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
-
-// Bun's fetch honours these; node:http does not. Where one is set, upstream calls keep going through Bun's fetch.
-const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
-
-/** Whether the environment routes outgoing requests through an HTTP proxy, which only Bun's fetch knows about. */
-export function usesProxyVariables(env: Record<string, string | undefined>): boolean {
-	return PROXY_VARIABLES.some((name) => (env[name] ?? "").trim() !== "");
-}
 
 // Buffered, so a request can be sent again when a pooled connection turns out to be closed already.
 type Outgoing = {
@@ -219,8 +209,8 @@ function redirected(request: Outgoing, status: number, location: string): Outgoi
 	return { ...request, url, headers, method: "GET", body: undefined };
 }
 
-/** A fetch for upstream calls: at most `maxConnections` connections at once, to all upstreams together. */
-export function upstreamFetch(maxConnections: number): UpstreamFetch {
+/** A fetch over a keep-alive pool of at most `maxConnections` connections. */
+export function nodePoolFetch(maxConnections: number): UpstreamFetch {
 	const pool = { keepAlive: true, maxSockets: maxConnections, maxTotalSockets: maxConnections };
 	const agents: Record<string, http.Agent> = { "http:": new http.Agent(pool), "https:": new https.Agent(pool) };
 	return async (input, init = {}) => {
@@ -236,17 +226,4 @@ export function upstreamFetch(maxConnections: number): UpstreamFetch {
 			request = redirected(request, response.status, location);
 		}
 	};
-}
-
-const shared = new Map<number, UpstreamFetch>();
-
-/** One pool per limit for the whole process (all upstreams share the one limit the settings give). */
-export function sharedUpstreamFetch(maxConnections: number, env: Record<string, string | undefined>): UpstreamFetch {
-	if (usesProxyVariables(env)) return fetch;
-	let found = shared.get(maxConnections);
-	if (!found) {
-		found = upstreamFetch(maxConnections);
-		shared.set(maxConnections, found);
-	}
-	return found;
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
-import { sharedUpstreamFetch, upstreamFetch, usesProxyVariables } from "../../src/upstream/http-client.ts";
+import { nodePoolFetch as upstreamFetch } from "../../src/upstream/http-client.ts";
 
 const servers: { stop(force?: boolean): unknown }[] = [];
 afterEach(() => {
@@ -302,12 +302,15 @@ describe("ending early", () => {
 });
 
 describe("TLS", () => {
+	type Via = "pool" | "transport";
 	const fixtures = `${import.meta.dir}/../fixtures/tls`;
 
 	/** A client in its own process: Bun reads NODE_EXTRA_CA_CERTS only at start-up. */
-	async function fetchInChild(url: string, env: Record<string, string>) {
-		const script = `import { upstreamFetch } from ${JSON.stringify(`${import.meta.dir}/../../src/upstream/http-client.ts`)};
-const client = upstreamFetch(4);
+	async function fetchInChild(url: string, env: Record<string, string>, via: Via) {
+		const src = `${import.meta.dir}/../../src/upstream`;
+		const script = `import { nodePoolFetch } from ${JSON.stringify(`${src}/http-client.ts`)};
+import { upstreamTransport } from ${JSON.stringify(`${src}/transport.ts`)};
+const client = ${via === "pool" ? "nodePoolFetch(4)" : "upstreamTransport(4, { env: process.env })"};
 try {
 	const first = await (await client(${JSON.stringify(url)})).text();
 	const second = await (await client(${JSON.stringify(url)})).text();
@@ -333,31 +336,16 @@ try {
 		return `https://127.0.0.1:${server.port}/`;
 	}
 
-	test("an upstream with the operator's CA (NODE_EXTRA_CA_CERTS) answers, over one reused connection", async () => {
-		const out = await fetchInChild(tlsServer(), { NODE_EXTRA_CA_CERTS: `${fixtures}/tls-cert.pem` });
-		expect(out).toMatch(/^secure on \d+$/);
-	});
+	// The transport sends its first requests through Bun's fetch: both ways must trust the operator's CA.
+	test.each<Via>(["pool", "transport"])(
+		"%s: an upstream with the operator's CA (NODE_EXTRA_CA_CERTS) answers, over one reused connection",
+		async (via) => {
+			const out = await fetchInChild(tlsServer(), { NODE_EXTRA_CA_CERTS: `${fixtures}/tls-cert.pem` }, via);
+			expect(out).toMatch(/^secure on \d+$/);
+		},
+	);
 
-	test("without that CA the certificate is refused", async () => {
-		expect(await fetchInChild(tlsServer(), {})).toBe("error: self signed certificate");
-	});
-});
-
-describe("usesProxyVariables: Bun's fetch is kept where the environment names an HTTP proxy", () => {
-	test.each<[Record<string, string | undefined>, boolean]>([
-		[{}, false],
-		[{ HTTPS_PROXY: "http://proxy:3128" }, true],
-		[{ http_proxy: "http://proxy:3128" }, true],
-		[{ HTTP_PROXY: " ", NO_PROXY: "*" }, false],
-	])("%p → %p", (env, expected) => {
-		expect(usesProxyVariables(env)).toBe(expected);
-	});
-});
-
-describe("sharedUpstreamFetch: one pool for the whole process", () => {
-	test("the same limit gives the same pool; an HTTP proxy in the environment gives Bun's fetch", () => {
-		expect(sharedUpstreamFetch(7, {})).toBe(sharedUpstreamFetch(7, {}));
-		expect(sharedUpstreamFetch(7, {})).not.toBe(sharedUpstreamFetch(8, {}));
-		expect(sharedUpstreamFetch(7, { HTTPS_PROXY: "http://proxy:3128" })).toBe(fetch);
+	test.each<Via>(["pool", "transport"])("%s: without that CA the certificate is refused", async (via) => {
+		expect(await fetchInChild(tlsServer(), {}, via)).toBe("error: self signed certificate");
 	});
 });

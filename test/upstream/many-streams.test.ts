@@ -5,7 +5,7 @@
  * proxy's default connect plus first-byte limit of 40 s, which would end the first ones) instead of passing.
  */
 import { expect, test } from "bun:test";
-import { upstreamFetch } from "../../src/upstream/http-client.ts";
+import { nodePoolFetch } from "../../src/upstream/http-client.ts";
 
 const ENTRY = `${import.meta.dir}/../../src/index.ts`;
 const STREAMS = 300;
@@ -56,7 +56,7 @@ async function startProxyProcess(upstreamUrl: string) {
 	for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
 	delete env.BUN_CONFIG_MAX_HTTP_REQUESTS;
 	delete env.MAX_UPSTREAM_CONNECTIONS;
-	// An HTTP proxy in the environment sends upstream calls through Bun's fetch (see http-client.ts): not this case.
+	// An HTTP proxy in the environment sends upstream calls through Bun's fetch (see transport.ts): not this case.
 	for (const name of ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]) delete env[name];
 	const proc = Bun.spawn(["bun", ENTRY], {
 		env: {
@@ -93,7 +93,7 @@ test(`${STREAMS} streams are live upstream at once through the proxy as a user s
 	const proxy = await startProxyProcess(`http://127.0.0.1:${upstream.server.port}/v1`);
 	try {
 		// The test's own fetch has Bun's cap too: the clients go through the proxy's pool instead.
-		const client = upstreamFetch(STREAMS);
+		const client = nodePoolFetch(STREAMS);
 		const answers = Array.from({ length: STREAMS }, async (_, i) => {
 			const res = await client(`http://127.0.0.1:${proxy.port}/api/chat`, {
 				method: "POST",
