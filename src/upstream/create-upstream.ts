@@ -12,6 +12,7 @@ import { callTimers } from "./call-timers.ts";
 import type { UpstreamFetch } from "./http-client.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
+import { prebuiltPost } from "./prebuilt-post.ts";
 import { sseDecoder } from "./sse.ts";
 import { sharedUpstreamFetch } from "./transport.ts";
 import type { CallScope, DiscoveredModel, OpenAIPath, Upstream } from "./upstream.ts";
@@ -100,6 +101,9 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		...settings.headers,
 		...(settings.api_key && !ownsAuthorization(settings.headers) && { Authorization: `Bearer ${settings.api_key}` }),
 	};
+	// Azure's paths name the deployment per request: its calls stay with the SDK.
+	const postChat = settings.kind === "azure" ? undefined : prebuiltPost(client, send, "/chat/completions");
+	const postCompletion = settings.kind === "azure" ? undefined : prebuiltPost(client, send, "/completions");
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
@@ -259,13 +263,19 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		chat: (params, scope) =>
 			streamed(
 				scope,
-				(signal) => client.chat.completions.create(asked(params), { signal }).asResponse(),
+				(signal) =>
+					postChat
+						? postChat(asked(params), signal)
+						: client.chat.completions.create(asked(params), { signal }).asResponse(),
 				params.stream === false,
 			),
 		complete: (params, scope) =>
 			streamed(
 				scope,
-				(signal) => client.completions.create(asked(params), { signal }).asResponse(),
+				(signal) =>
+					postCompletion
+						? postCompletion(asked(params), signal)
+						: client.completions.create(asked(params), { signal }).asResponse(),
 				params.stream === false,
 			),
 		embed: (params, scope) => whole(scope, (signal) => client.embeddings.create(params, { signal })),

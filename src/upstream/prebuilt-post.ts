@@ -1,0 +1,53 @@
+/**
+ * The hot inference calls (`/chat/completions`, `/completions`) without the openai SDK's per-request machinery. The
+ * SDK builds the URL and headers once per endpoint (auth, the operator's headers, its own identification), exactly
+ * as it would for every call, and they are reused; each call then only serializes its body and sends it. Failures
+ * are the SDK's own error classes, made as the SDK makes them, so they map to the same ProxyError as before. About 100 µs of CPU less per request (see docs/performance.md).
+ */
+import { APIConnectionError, APIError, APIUserAbortError, type OpenAI } from "openai";
+import type { UpstreamFetch } from "./http-client.ts";
+
+type Built = { url: string; headers: Record<string, string> };
+
+/** What the SDK would send to `path`, without a per-request id or retry count (there are none: retries are off). */
+async function buildOnce(client: Pick<OpenAI, "buildRequest">, path: string): Promise<Built> {
+	const { url, req } = await client.buildRequest({ method: "post", path, body: {} });
+	const headers: Record<string, string> = {};
+	new Headers(req.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, name) => {
+		headers[name] = value;
+	});
+	return { url, headers };
+}
+
+function parsedOrUndefined(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+/** A POST of a JSON body to one SDK endpoint; resolves with the response once its status is a success. */
+export function prebuiltPost(
+	client: Pick<OpenAI, "buildRequest">,
+	send: UpstreamFetch,
+	path: string,
+): (body: unknown, signal: AbortSignal) => Promise<Response> {
+	let built: Built | undefined;
+	return async (body, signal) => {
+		built ??= await buildOnce(client, path);
+		let response: Response;
+		try {
+			response = await send(built.url, { method: "POST", headers: built.headers, body: JSON.stringify(body), signal });
+		} catch (error) {
+			throw signal.aborted ? new APIUserAbortError() : new APIConnectionError({ cause: error as Error });
+		}
+		if (response.ok) return response;
+		// As the SDK reads an error: its JSON body when it has one (wrapped as `{error}` unless it is one), else its
+		// text as the message.
+		const text = await response.text().catch((error: Error) => error.message);
+		const json = parsedOrUndefined(text) as { error?: unknown } | undefined;
+		const error = json && typeof json === "object" && json.error == null ? { error: json } : json;
+		throw APIError.generate(response.status, error, json ? undefined : text, response.headers);
+	};
+}
