@@ -9,12 +9,11 @@ import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../errors.ts";
 import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
 import { callTimers } from "./call-timers.ts";
-import type { UpstreamFetch } from "./http-client.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { prebuiltPost } from "./prebuilt-post.ts";
 import { sseDecoder } from "./sse.ts";
-import { sharedUpstreamFetch } from "./transport.ts";
+import { sharedTransport, type Transport } from "./transport.ts";
 import type { CallScope, DiscoveredModel, OpenAIPath, Upstream } from "./upstream.ts";
 import { upstreamFailure } from "./upstream-errors.ts";
 import { wholeAnswerAsChunk } from "./whole-answer.ts";
@@ -28,8 +27,8 @@ const ANTHROPIC_VERSION = "2023-06-01";
 export type UpstreamOptions = {
 	/** What the operator should check when the upstream refuses the key. */
 	keyHint?: string;
-	/** How requests are sent; by default the process-wide pool bounded by `max_upstream_connections`. */
-	fetch?: UpstreamFetch;
+	/** How requests are sent; by default the process-wide transport bounded by `max_upstream_connections`. */
+	transport?: Transport;
 };
 
 /** Whether the operator set an Authorization header of their own, which then wins over `api_key`. */
@@ -39,7 +38,7 @@ const ownsAuthorization = (headers: Record<string, string>) =>
 /** A real Ollama's root URL, without a trailing slash: its OpenAI API is under `/v1`, its own under `/api`. */
 const ollamaRoot = (settings: ResolvedUpstream) => settings.base_url.replace(/\/+$/, "");
 
-function sdkClient(settings: ResolvedUpstream, send: UpstreamFetch): OpenAI {
+function sdkClient(settings: ResolvedUpstream, send: Transport["fetch"]): OpenAI {
 	const common = {
 		fetch: send,
 		maxRetries: 0,
@@ -94,7 +93,8 @@ function parseModels(entries: readonly unknown[]): DiscoveredModel[] {
 }
 
 export function createUpstream(settings: ResolvedUpstream, options: UpstreamOptions = {}): Upstream {
-	const send = options.fetch ?? sharedUpstreamFetch(settings.maxConnections, Bun.env);
+	const transport = options.transport ?? sharedTransport(settings.maxConnections, Bun.env);
+	const send = transport.fetch;
 	const client = sdkClient(settings, send);
 	// Headers for the calls made without the SDK (a real Ollama's native API): the key goes as a bearer token there too.
 	const nativeHeaders = {
@@ -102,8 +102,9 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		...(settings.api_key && !ownsAuthorization(settings.headers) && { Authorization: `Bearer ${settings.api_key}` }),
 	};
 	// Azure's paths name the deployment per request: its calls stay with the SDK.
-	const postChat = settings.kind === "azure" ? undefined : prebuiltPost(client, send, "/chat/completions");
-	const postCompletion = settings.kind === "azure" ? undefined : prebuiltPost(client, send, "/completions");
+	const postChat = settings.kind === "azure" ? undefined : prebuiltPost(client, "/chat/completions");
+	const postCompletion = settings.kind === "azure" ? undefined : prebuiltPost(client, "/completions");
+	const sendFor = (params: { stream?: boolean | null }) => (params.stream === false ? send : transport.stream);
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
@@ -265,7 +266,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 				scope,
 				(signal) =>
 					postChat
-						? postChat(asked(params), signal)
+						? postChat(sendFor(params), asked(params), signal)
 						: client.chat.completions.create(asked(params), { signal }).asResponse(),
 				params.stream === false,
 			),
@@ -274,7 +275,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 				scope,
 				(signal) =>
 					postCompletion
-						? postCompletion(asked(params), signal)
+						? postCompletion(sendFor(params), asked(params), signal)
 						: client.completions.create(asked(params), { signal }).asResponse(),
 				params.stream === false,
 			),

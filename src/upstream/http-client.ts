@@ -9,6 +9,8 @@ import https from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 
 export type UpstreamFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+/** A fetch that also says when the answer's body is over: read to its end, failed or cancelled (or there was none). */
+export type EndingFetch = (input: string | URL | Request, init?: RequestInit, onEnd?: () => void) => Promise<Response>;
 
 // Buffered, so a request can be sent again when a pooled connection turns out to be closed already.
 type Outgoing = {
@@ -88,15 +90,20 @@ function bodyStream(
 	res: http.IncomingMessage,
 	decoder: Decoder | undefined,
 	signal: AbortSignal | null | undefined,
+	onEnd: () => void,
 ): ReadableStream<Uint8Array> {
 	const source: NodeJS.ReadableStream = decoder ? res.pipe(decoder()) : res;
 	let finished = false;
+	const finish = () => {
+		finished = true;
+		onEnd();
+	};
 	return new ReadableStream<Uint8Array>(
 		{
 			start(controller) {
 				const fail = (error: unknown) => {
 					if (finished) return;
-					finished = true;
+					finish();
 					controller.error(signal?.aborted ? abortError(signal) : error);
 				};
 				source.on("data", (chunk: Uint8Array) => {
@@ -106,7 +113,7 @@ function bodyStream(
 				});
 				source.on("end", () => {
 					if (finished) return;
-					finished = true;
+					finish();
 					controller.close();
 				});
 				const cut = () => fail(new Error("upstream connection closed before the answer was complete"));
@@ -121,7 +128,7 @@ function bodyStream(
 				source.resume();
 			},
 			cancel() {
-				finished = true;
+				finish();
 				req.destroy();
 			},
 		},
@@ -129,7 +136,12 @@ function bodyStream(
 	);
 }
 
-function toResponse(req: http.ClientRequest, res: http.IncomingMessage, request: Outgoing): Response {
+function toResponse(
+	req: http.ClientRequest,
+	res: http.IncomingMessage,
+	request: Outgoing,
+	onEnd: () => void,
+): Response {
 	const status = res.statusCode ?? 502;
 	const empty = request.method === "HEAD" || status === 204 || status === 205 || status === 304;
 	const encoding = res.headers["content-encoding"]?.trim().toLowerCase();
@@ -146,11 +158,12 @@ function toResponse(req: http.ClientRequest, res: http.IncomingMessage, request:
 		res.on("error", () => undefined);
 		res.resume();
 	}
-	const body = empty ? null : bodyStream(req, res, decoder, request.signal);
+	if (empty) onEnd();
+	const body = empty ? null : bodyStream(req, res, decoder, request.signal, onEnd);
 	return new Response(body, { status, statusText: res.statusMessage ?? "", headers });
 }
 
-function send(agents: Record<string, http.Agent>, request: Outgoing): Promise<Response> {
+function send(agents: Record<string, http.Agent>, request: Outgoing, onEnd: () => void): Promise<Response> {
 	const { url, method, body, signal } = request;
 	const transport = url.protocol === "https:" ? https : http;
 	const headers = { ...request.headers };
@@ -169,7 +182,7 @@ function send(agents: Record<string, http.Agent>, request: Outgoing): Promise<Re
 			if (!settle()) return;
 			// After the headers, the signal still aborts the body: the reader sees the error.
 			res.on("close", () => signal?.removeEventListener("abort", onAbort));
-			resolve(toResponse(req, res, request));
+			resolve(toResponse(req, res, request, onEnd));
 		});
 		req.on("error", (error: Error & { code?: string }) => {
 			if (!settle()) return;
@@ -177,7 +190,7 @@ function send(agents: Record<string, http.Agent>, request: Outgoing): Promise<Re
 			if (signal?.aborted) reject(abortError(signal));
 			else if (req.reusedSocket && error.code && STALE_CONNECTION.has(error.code)) {
 				// The pooled connection was closed by the server before the request reached it: send it again.
-				send(agents, request).then(resolve, reject);
+				send(agents, request, onEnd).then(resolve, reject);
 			} else reject(error);
 		});
 		req.end(body);
@@ -209,18 +222,31 @@ function redirected(request: Outgoing, status: number, location: string): Outgoi
 	return { ...request, url, headers, method: "GET", body: undefined };
 }
 
-/** A fetch over a keep-alive pool of at most `maxConnections` connections. */
-export function nodePoolFetch(maxConnections: number): UpstreamFetch {
+/**
+ * A fetch over a keep-alive pool of at most `maxConnections` connections. `onEnd` is called once the final answer's
+ * body is over, without a second stream around it; the answers of redirects followed on the way do not count.
+ */
+export function nodePoolFetch(maxConnections: number): EndingFetch {
 	const pool = { keepAlive: true, maxSockets: maxConnections, maxTotalSockets: maxConnections };
 	const agents: Record<string, http.Agent> = { "http:": new http.Agent(pool), "https:": new https.Agent(pool) };
-	return async (input, init = {}) => {
+	return async (input, init = {}, onEnd = () => undefined) => {
 		if (init.signal?.aborted) throw abortError(init.signal);
 		let request = await outgoing(input, init);
 		checkProtocol(request.url);
 		for (let hops = 0; ; hops++) {
-			const response = await send(agents, request);
+			let ended = false;
+			let final = false;
+			const response = await send(agents, request, () => {
+				ended = true;
+				if (final) onEnd();
+			});
 			const location = response.headers.get("location");
-			if (!REDIRECTS.has(response.status) || location === null || init.redirect === "manual") return response;
+			if (!REDIRECTS.has(response.status) || location === null || init.redirect === "manual") {
+				final = true;
+				// An answer without a body is over before it is known to be the final one.
+				if (ended) onEnd();
+				return response;
+			}
 			await response.body?.cancel();
 			if (hops === MAX_REDIRECTS) throw new TypeError(`more than ${MAX_REDIRECTS} redirects`);
 			request = redirected(request, response.status, location);

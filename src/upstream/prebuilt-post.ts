@@ -27,14 +27,13 @@ function parsedOrUndefined(text: string): unknown {
 	}
 }
 
-/** A POST of a JSON body to one SDK endpoint; resolves with the response once its status is a success. */
+/** A POST of a JSON body to one SDK endpoint, sent with `send`; resolves with the response once its status is a success. */
 export function prebuiltPost(
 	client: Pick<OpenAI, "buildRequest">,
-	send: UpstreamFetch,
 	path: string,
-): (body: unknown, signal: AbortSignal) => Promise<Response> {
+): (send: UpstreamFetch, body: unknown, signal: AbortSignal) => Promise<Response> {
 	let built: Built | undefined;
-	return async (body, signal) => {
+	return async (send, body, signal) => {
 		built ??= await buildOnce(client, path);
 		let response: Response;
 		try {

@@ -1,11 +1,12 @@
 /**
- * How upstream requests travel: Bun's own `fetch` while it has room, the `node:http` pool beyond. Bun's fetch costs
- * about half the CPU of the pool per request, but sends at most 256 requests at once (`BUN_CONFIG_MAX_HTTP_REQUESTS`,
- * read only when Bun starts): request 257 would wait for another to end. So each request takes one of Bun's slots
- * while one is free and holds it until its body is read to the end, fails or is cancelled; the others go through the
- * pool, which has no such cap. `max_upstream_connections` bounds both together: past it, a request waits its turn.
+ * How upstream requests travel. Bun's own `fetch` costs less CPU per request than the `node:http` pool, but sends at
+ * most 256 requests at once (`BUN_CONFIG_MAX_HTTP_REQUESTS`, read only when Bun starts): request 257 would wait for
+ * another to end. So a request takes one of Bun's slots while one is free, and holds it until its body is read to
+ * the end, fails or is cancelled; the others go through the pool, which has no such cap. A streamed answer goes
+ * through the pool from the start: there each chunk costs less than through Bun's fetch and the second stream that
+ * holding a slot needs. `max_upstream_connections` bounds both ways together: past it, a request waits its turn.
  */
-import { nodePoolFetch, type UpstreamFetch } from "./http-client.ts";
+import { type EndingFetch, nodePoolFetch, type UpstreamFetch } from "./http-client.ts";
 
 // Bun's fetch honours these; node:http does not. Where one is set, every upstream call goes through Bun's fetch.
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"];
@@ -114,20 +115,28 @@ export type TransportOptions = {
 	/** Bun's fetch, or a stand-in in tests. */
 	bunFetch?: UpstreamFetch;
 	/** The uncapped pool, or a stand-in in tests. */
-	pool?: UpstreamFetch;
+	pool?: EndingFetch;
 };
 
-/** A fetch for upstream calls: at most `maxConnections` requests in flight, to all upstreams together. */
-export function upstreamTransport(maxConnections: number, options: TransportOptions): UpstreamFetch {
+/** Two ways in, one limit: at most `maxConnections` requests in flight, to all upstreams together. */
+export type Transport = {
+	/** Any request: Bun's fetch while it has a slot free, the pool beyond. */
+	fetch: UpstreamFetch;
+	/** A request whose answer streams: the pool (Bun's fetch where an HTTP proxy is set, which the pool cannot use). */
+	stream: UpstreamFetch;
+};
+
+export function upstreamTransport(maxConnections: number, options: TransportOptions): Transport {
 	const bunFetch = options.bunFetch ?? fetch;
 	const pool = options.pool ?? nodePoolFetch(maxConnections);
 	const inFlight = slots(maxConnections);
-	const bunSlots = usesProxyVariables(options.env) ? maxConnections : bunFetchCap(options.env);
+	const proxied = usesProxyVariables(options.env);
+	const bunSlots = proxied ? maxConnections : bunFetchCap(options.env);
 	let onBun = 0;
-	return async (input, init = {}) => {
+	const send = async (input: string | URL | Request, init: RequestInit, streamed: boolean) => {
 		if (init.signal?.aborted) throw abortError(init.signal);
 		await inFlight.take(init.signal);
-		const viaBun = onBun < bunSlots;
+		const viaBun = onBun < bunSlots && (proxied || !streamed);
 		if (viaBun) onBun++;
 		let released = false;
 		const release = () => {
@@ -137,18 +146,22 @@ export function upstreamTransport(maxConnections: number, options: TransportOpti
 			inFlight.give();
 		};
 		try {
-			return releasedAtEnd(await (viaBun ? bunFetch : pool)(input, init), release);
+			return viaBun ? releasedAtEnd(await bunFetch(input, init), release) : await pool(input, init, release);
 		} catch (error) {
 			release();
 			throw namingTheAddress(error, input);
 		}
 	};
+	return {
+		fetch: (input, init = {}) => send(input, init, false),
+		stream: (input, init = {}) => send(input, init, true),
+	};
 }
 
-const shared = new Map<number, UpstreamFetch>();
+const shared = new Map<number, Transport>();
 
 /** One transport per limit for the whole process (all upstreams share the one limit the settings give). */
-export function sharedUpstreamFetch(maxConnections: number, env: Record<string, string | undefined>): UpstreamFetch {
+export function sharedTransport(maxConnections: number, env: Record<string, string | undefined>): Transport {
 	let found = shared.get(maxConnections);
 	if (!found) {
 		found = upstreamTransport(maxConnections, { env });

@@ -310,7 +310,7 @@ describe("TLS", () => {
 		const src = `${import.meta.dir}/../../src/upstream`;
 		const script = `import { nodePoolFetch } from ${JSON.stringify(`${src}/http-client.ts`)};
 import { upstreamTransport } from ${JSON.stringify(`${src}/transport.ts`)};
-const client = ${via === "pool" ? "nodePoolFetch(4)" : "upstreamTransport(4, { env: process.env })"};
+const client = ${via === "pool" ? "nodePoolFetch(4)" : "upstreamTransport(4, { env: process.env }).fetch"};
 try {
 	const first = await (await client(${JSON.stringify(url)})).text();
 	const second = await (await client(${JSON.stringify(url)})).text();

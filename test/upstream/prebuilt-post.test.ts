@@ -56,8 +56,8 @@ async function both(client: OpenAI, respond: () => Response) {
 		return { result, sent };
 	};
 	const sdk = await outcome(() => client.chat.completions.create(params).asResponse());
-	const post = prebuiltPost(client, fetch, "/chat/completions");
-	const prebuilt = await outcome(() => post(params, new AbortController().signal));
+	const post = prebuiltPost(client, "/chat/completions");
+	const prebuilt = await outcome(() => post(fetch, params, new AbortController().signal));
 	return { sdk, prebuilt };
 }
 
@@ -112,11 +112,8 @@ describe("the same request and the same outcome as through the SDK", () => {
 describe("failures before an answer", () => {
 	test("a refused connection is the SDK's APIConnectionError, with the cause", async () => {
 		const client = new OpenAI({ apiKey: "k", baseURL: "http://127.0.0.1:9/v1", maxRetries: 0 });
-		const error = await prebuiltPost(
-			client,
-			fetch,
-			"/chat/completions",
-		)({}, new AbortController().signal).catch((e: unknown) => e);
+		const post = prebuiltPost(client, "/chat/completions");
+		const error = await post(fetch, {}, new AbortController().signal).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
 		expect((error as Error).message).toBe("Connection error.");
 		expect(((error as Error).cause as { code?: string }).code).toBe("ECONNREFUSED");
@@ -125,11 +122,8 @@ describe("failures before an answer", () => {
 	test("an aborted call is the SDK's APIUserAbortError", async () => {
 		const controller = new AbortController();
 		controller.abort();
-		const error = await prebuiltPost(
-			clientFor(),
-			fetch,
-			"/chat/completions",
-		)({}, controller.signal).catch((e: unknown) => e);
+		const post = prebuiltPost(clientFor(), "/chat/completions");
+		const error = await post(fetch, {}, controller.signal).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
 	});
 
@@ -143,9 +137,10 @@ describe("failures before an answer", () => {
 			},
 		};
 		answer = json(200, { id: "c" });
-		const post = prebuiltPost(counted, fetch, "/completions");
+		const post = prebuiltPost(counted, "/completions");
 		seen.length = 0;
-		for (const prompt of ["a", "b"]) await (await post({ model: "m", prompt }, new AbortController().signal)).text();
+		for (const prompt of ["a", "b"])
+			await (await post(fetch, { model: "m", prompt }, new AbortController().signal)).text();
 		expect(builds).toBe(1);
 		expect(seen.map((s) => [new URL(s.url).pathname + new URL(s.url).search, s.body])).toEqual([
 			["/v1/completions?tenant=a", '{"model":"m","prompt":"a"}'],

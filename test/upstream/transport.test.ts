@@ -4,14 +4,15 @@
  * `max_upstream_connections`. The real 256-request cap is proven end to end in many-streams.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import {
-	bunFetchCap,
-	sharedUpstreamFetch,
-	upstreamTransport,
-	usesProxyVariables,
-} from "../../src/upstream/transport.ts";
+import { bunFetchCap, sharedTransport, upstreamTransport, usesProxyVariables } from "../../src/upstream/transport.ts";
 
-type Call = { via: "bun" | "pool"; url: string; body: ReadableStreamDefaultController<Uint8Array> | undefined };
+type Call = {
+	via: "bun" | "pool";
+	url: string;
+	body: ReadableStreamDefaultController<Uint8Array> | undefined;
+	/** The pool's word that the body is over. */
+	end?: () => void;
+};
 
 /** Stand-ins that answer each request with a body the test ends by hand (or none, for HEAD). */
 function standIns() {
@@ -19,12 +20,15 @@ function standIns() {
 	const arrived: (() => void)[] = [];
 	const make =
 		(via: Call["via"]) =>
-		async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-			const call: Call = { via, url: String(input), body: undefined };
+		async (input: string | URL | Request, init: RequestInit = {}, onEnd?: () => void): Promise<Response> => {
+			const call: Call = { via, url: String(input), body: undefined, end: onEnd };
 			calls.push(call);
 			for (const wake of arrived.splice(0)) wake();
 			if (init.method === "REJECT") throw new TypeError("connection refused");
-			if (init.method === "HEAD") return new Response(null, { status: 204 });
+			if (init.method === "HEAD") {
+				onEnd?.();
+				return new Response(null, { status: 204 });
+			}
 			const body = new ReadableStream<Uint8Array>({
 				start(controller) {
 					call.body = controller;
@@ -40,7 +44,9 @@ function standIns() {
 }
 
 const send = (transport: ReturnType<typeof upstreamTransport>, path: string, init: RequestInit = {}) =>
-	transport(`http://upstream${path}`, init);
+	transport.fetch(`http://upstream${path}`, init);
+const stream = (transport: ReturnType<typeof upstreamTransport>, path: string, init: RequestInit = {}) =>
+	transport.stream(`http://upstream${path}`, init);
 
 describe("which way a request goes", () => {
 	test("Bun's fetch while it has a slot, the pool beyond, Bun's fetch again once a slot is given back", async () => {
@@ -87,11 +93,20 @@ describe("which way a request goes", () => {
 		expect(s.calls.map((c) => c.via)).toEqual(["bun", "bun", "bun"]);
 	});
 
-	test("with an HTTP proxy in the environment every request goes through Bun's fetch", async () => {
+	test("a streamed answer goes through the pool even while Bun's fetch has slots free", async () => {
+		const s = standIns();
+		const transport = upstreamTransport(10, { env: {}, ...s });
+		await stream(transport, "/1");
+		await send(transport, "/2");
+		expect(s.calls.map((c) => c.via)).toEqual(["pool", "bun"]);
+	});
+
+	test("with an HTTP proxy in the environment every request goes through Bun's fetch, streamed or not", async () => {
 		const s = standIns();
 		const transport = upstreamTransport(10, { env: { HTTPS_PROXY: "http://proxy:3128" }, ...s });
 		for (let i = 0; i < 3; i++) await send(transport, `/${i}`);
-		expect(s.calls.map((c) => c.via)).toEqual(["bun", "bun", "bun"]);
+		await stream(transport, "/s");
+		expect(s.calls.map((c) => c.via)).toEqual(["bun", "bun", "bun", "bun"]);
 	});
 });
 
@@ -117,6 +132,18 @@ describe("max_upstream_connections", () => {
 			"http://upstream/3",
 			"http://upstream/4",
 		]);
+	});
+
+	test("a streamed answer holds its place until the pool says its body is over; the limit counts both ways", async () => {
+		const s = standIns();
+		const transport = upstreamTransport(2, { env: {}, ...s });
+		await stream(transport, "/s");
+		await send(transport, "/1");
+		const waiting = send(transport, "/2");
+		expect(s.calls.map((c) => c.url)).toEqual(["http://upstream/s", "http://upstream/1"]);
+		s.calls[0]?.end?.();
+		await waiting;
+		expect(s.calls.map((c) => c.url)).toEqual(["http://upstream/s", "http://upstream/1", "http://upstream/2"]);
 	});
 
 	test("a waiting request whose signal aborts leaves the line with the abort's reason", async () => {
@@ -166,8 +193,8 @@ describe("the environment", () => {
 	});
 
 	test("one transport per limit for the whole process", () => {
-		expect(sharedUpstreamFetch(7, {})).toBe(sharedUpstreamFetch(7, {}));
-		expect(sharedUpstreamFetch(7, {})).not.toBe(sharedUpstreamFetch(8, {}));
+		expect(sharedTransport(7, {})).toBe(sharedTransport(7, {}));
+		expect(sharedTransport(7, {})).not.toBe(sharedTransport(8, {}));
 	});
 });
 
@@ -185,7 +212,7 @@ describe("errors from Bun's fetch", () => {
 			env: {},
 			bunFetch: refusing(code, `${code}: Unable to connect. Is the computer able to access the url?`),
 		});
-		const error = await transport(url).catch((e: unknown) => e);
+		const error = await transport.fetch(url).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(TypeError);
 		expect({ message: (error as Error).message, code: (error as { code?: string }).code }).toEqual({
 			message: expected,
@@ -198,11 +225,11 @@ describe("errors from Bun's fetch", () => {
 			env: {},
 			bunFetch: refusing("ENOTFOUND", "getaddrinfo ENOTFOUND nowhere.invalid"),
 		});
-		expect(transport("http://nowhere.invalid/")).rejects.toThrow("getaddrinfo ENOTFOUND nowhere.invalid");
+		expect(transport.fetch("http://nowhere.invalid/")).rejects.toThrow("getaddrinfo ENOTFOUND nowhere.invalid");
 	});
 
 	test("Bun's real fetch to a closed port", async () => {
 		const transport = upstreamTransport(4, { env: {} });
-		expect(transport("http://127.0.0.1:9/v1/models")).rejects.toThrow("connect ECONNREFUSED 127.0.0.1:9");
+		expect(transport.fetch("http://127.0.0.1:9/v1/models")).rejects.toThrow("connect ECONNREFUSED 127.0.0.1:9");
 	});
 });
