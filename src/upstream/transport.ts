@@ -146,7 +146,10 @@ export function upstreamTransport(maxConnections: number, options: TransportOpti
 			inFlight.give();
 		};
 		try {
-			return viaBun ? releasedAtEnd(await bunFetch(input, init), release) : await pool(input, init, release);
+			if (!viaBun) return await pool(input, init, release);
+			// Bun's fetch gives up after 300 s without a byte; the proxy's own timers are the limits (a whole answer may
+			// take connect + first-byte + idle, 340 s by default, and operators raise idle_ms for slow local models).
+			return releasedAtEnd(await bunFetch(input, { ...init, timeout: false } as RequestInit), release);
 		} catch (error) {
 			release();
 			throw namingTheAddress(error, input);

@@ -93,6 +93,21 @@ describe("which way a request goes", () => {
 		expect(s.calls.map((c) => c.via)).toEqual(["bun", "bun", "bun"]);
 	});
 
+	test("Bun's fetch is asked not to time out on its own: the proxy's timers are the limits", async () => {
+		const seen: RequestInit[] = [];
+		const transport = upstreamTransport(10, {
+			env: {},
+			bunFetch: async (_, init = {}) => {
+				seen.push(init);
+				return new Response("ok");
+			},
+		});
+		await (await send(transport, "/1", { method: "POST", body: "{}" })).text();
+		expect(
+			seen.map(({ method, body, timeout }: RequestInit & { timeout?: unknown }) => ({ method, body, timeout })),
+		).toEqual([{ method: "POST", body: "{}", timeout: false }]);
+	});
+
 	test("a streamed answer goes through the pool even while Bun's fetch has slots free", async () => {
 		const s = standIns();
 		const transport = upstreamTransport(10, { env: {}, ...s });
