@@ -17,7 +17,11 @@ export async function ollamaTags(
 	send: UpstreamFetch,
 ): Promise<DiscoveredModel[]> {
 	const response = await send(`${root}/api/tags`, { headers, signal });
-	if (!response.ok) throw new Error(`GET /api/tags answered HTTP ${response.status}`);
+	if (!response.ok) {
+		// Unread, the body would hold its upstream connection (and its place under the connection limit) for good.
+		await response.body?.cancel();
+		throw new Error(`GET /api/tags answered HTTP ${response.status}`);
+	}
 	const { models } = TagsList.parse(await response.json());
 	return (models ?? []).flatMap((entry) => {
 		const parsed = TagsEntry.safeParse(entry);

@@ -4,6 +4,7 @@
  * `max_upstream_connections`. The real 256-request cap is proven end to end in many-streams.test.ts.
  */
 import { describe, expect, test } from "bun:test";
+import { ollamaTags } from "../../src/upstream/ollama-tags.ts";
 import { bunFetchCap, sharedTransport, upstreamTransport, usesProxyVariables } from "../../src/upstream/transport.ts";
 
 type Call = {
@@ -87,7 +88,7 @@ describe("which way a request goes", () => {
 		const s = standIns();
 		const transport = upstreamTransport(10, { env: { BUN_CONFIG_MAX_HTTP_REQUESTS: "1" }, ...s });
 		expect((await send(transport, "/1", { method: "HEAD" })).status).toBe(204);
-		expect(send(transport, "/2", { method: "REJECT" })).rejects.toThrow("connection refused");
+		await expect(send(transport, "/2", { method: "REJECT" })).rejects.toThrow("connection refused");
 		await s.reached(2);
 		await send(transport, "/3");
 		expect(s.calls.map((c) => c.via)).toEqual(["bun", "bun", "bun"]);
@@ -161,6 +162,26 @@ describe("max_upstream_connections", () => {
 		expect(s.calls.map((c) => c.url)).toEqual(["http://upstream/s", "http://upstream/1", "http://upstream/2"]);
 	});
 
+	test("a refused model list (a real Ollama's /api/tags) gives its place back without its body read", async () => {
+		let calls = 0;
+		const transport = upstreamTransport(1, {
+			env: {},
+			bunFetch: async () => {
+				calls++;
+				return new Response(new ReadableStream({ pull: () => undefined }), { status: 500 });
+			},
+		});
+		const poll = (signal: AbortSignal) => ollamaTags("http://ollama", {}, signal, transport.fetch);
+		await expect(poll(new AbortController().signal)).rejects.toThrow("GET /api/tags answered HTTP 500");
+		const controller = new AbortController();
+		const second = poll(controller.signal).catch((error: Error) => error.message);
+		// A free place is taken within the same turn of the event loop; a place still held would keep it waiting.
+		await Bun.sleep(0);
+		expect(calls).toBe(2);
+		controller.abort();
+		expect(await second).toBe("GET /api/tags answered HTTP 500");
+	});
+
 	test("a waiting request whose signal aborts leaves the line with the abort's reason", async () => {
 		const s = standIns();
 		const transport = upstreamTransport(1, { env: {}, ...s });
@@ -169,7 +190,7 @@ describe("max_upstream_connections", () => {
 		const waiting = send(transport, "/2", { signal: controller.signal });
 		const after = send(transport, "/3");
 		controller.abort(new Error("client gone"));
-		expect(waiting).rejects.toThrow("client gone");
+		await expect(waiting).rejects.toThrow("client gone");
 		await first.body?.cancel();
 		await after;
 		expect(s.calls.map((c) => c.url)).toEqual(["http://upstream/1", "http://upstream/3"]);
@@ -180,7 +201,7 @@ describe("max_upstream_connections", () => {
 		const transport = upstreamTransport(1, { env: {}, ...s });
 		const controller = new AbortController();
 		controller.abort();
-		expect(send(transport, "/1", { signal: controller.signal })).rejects.toThrow("aborted");
+		await expect(send(transport, "/1", { signal: controller.signal })).rejects.toThrow("aborted");
 		expect(s.calls).toEqual([]);
 	});
 });
@@ -240,11 +261,11 @@ describe("errors from Bun's fetch", () => {
 			env: {},
 			bunFetch: refusing("ENOTFOUND", "getaddrinfo ENOTFOUND nowhere.invalid"),
 		});
-		expect(transport.fetch("http://nowhere.invalid/")).rejects.toThrow("getaddrinfo ENOTFOUND nowhere.invalid");
+		await expect(transport.fetch("http://nowhere.invalid/")).rejects.toThrow("getaddrinfo ENOTFOUND nowhere.invalid");
 	});
 
 	test("Bun's real fetch to a closed port", async () => {
 		const transport = upstreamTransport(4, { env: {} });
-		expect(transport.fetch("http://127.0.0.1:9/v1/models")).rejects.toThrow("connect ECONNREFUSED 127.0.0.1:9");
+		await expect(transport.fetch("http://127.0.0.1:9/v1/models")).rejects.toThrow("connect ECONNREFUSED 127.0.0.1:9");
 	});
 });
