@@ -94,8 +94,12 @@ function bodyStream(
 ): ReadableStream<Uint8Array> {
 	const source: NodeJS.ReadableStream = decoder ? res.pipe(decoder()) : res;
 	let finished = false;
+	let over = false;
+	// A cancel can still come after the end (chunks not yet read): the body is over only once.
 	const finish = () => {
 		finished = true;
+		if (over) return;
+		over = true;
 		onEnd();
 	};
 	return new ReadableStream<Uint8Array>(
@@ -128,8 +132,9 @@ function bodyStream(
 				source.resume();
 			},
 			cancel() {
+				// A body that has already arrived whole left its connection to the pool: that one is not this stream's to close.
+				if (!over) req.destroy();
 				finish();
-				req.destroy();
 			},
 		},
 		{ highWaterMark: BODY_HIGH_WATER_MARK, size: (chunk) => chunk?.byteLength ?? 0 },

@@ -223,6 +223,81 @@ describe("the connection pool", () => {
 	});
 });
 
+describe("onEnd: the pool says once that the final body is over", () => {
+	/** A request through the pool, with the number of onEnd calls so far and the first of them. */
+	async function counted(url: string, init: RequestInit = {}) {
+		let ends = 0;
+		const ended = Promise.withResolvers<void>();
+		const response = await upstreamFetch(4)(url, init, () => {
+			ends++;
+			ended.resolve();
+		});
+		return { response, ends: () => ends, ended: ended.promise };
+	}
+
+	test("read to its end", async () => {
+		const url = serve(() => new Response("whole"));
+		const { response, ends } = await counted(`${url}/`);
+		expect(await response.text()).toBe("whole");
+		expect(ends()).toBe(1);
+	});
+
+	test("an answer without a body, at once", async () => {
+		const url = serve(() => new Response(null, { status: 204 }));
+		const { response, ends } = await counted(`${url}/`);
+		expect([response.status, ends()]).toEqual([204, 1]);
+	});
+
+	test("cancelled mid-body, and once only when cancelled again after", async () => {
+		const url = serve(
+			() =>
+				new Response(
+					new ReadableStream({
+						start(controller) {
+							controller.enqueue(new TextEncoder().encode("first"));
+						},
+					}),
+				),
+		);
+		const { response, ends } = await counted(`${url}/`);
+		const reader = response.body?.getReader();
+		expect(new TextDecoder().decode((await reader?.read())?.value)).toBe("first");
+		await reader?.cancel();
+		await reader?.cancel();
+		expect(ends()).toBe(1);
+	});
+
+	test("a body that arrived whole and is then cancelled unread", async () => {
+		const url = serve(() => new Response("x".repeat(1000)));
+		const { response, ends, ended } = await counted(`${url}/`);
+		// Over once the whole body is in, read or not; the cancel that follows must not count again.
+		await ended;
+		await response.body?.cancel();
+		expect(ends()).toBe(1);
+	});
+
+	test("a connection cut mid-body", async () => {
+		const url = await rawServer((socket) => {
+			socket.write("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf");
+			socket.destroy();
+		});
+		const { response, ends } = await counted(`${url}/`);
+		await expect(response.text()).rejects.toThrow("upstream connection closed before the answer was complete");
+		expect(ends()).toBe(1);
+	});
+
+	test("after redirects, for the final answer only", async () => {
+		const url = serve((req) =>
+			new URL(req.url).pathname === "/final"
+				? new Response("here")
+				: new Response("moved", { status: 302, headers: { location: "/final" } }),
+		);
+		const { response, ends } = await counted(`${url}/start`);
+		expect(await response.text()).toBe("here");
+		expect(ends()).toBe(1);
+	});
+});
+
 describe("ending early", () => {
 	test("aborting before the answer rejects with an AbortError and closes the server's request", async () => {
 		const closed = Promise.withResolvers<void>();
