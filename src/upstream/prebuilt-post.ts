@@ -4,7 +4,7 @@
  * as it would for every call, and they are reused; each call then only serializes its body and sends it. Failures
  * are the SDK's own error classes, made as the SDK makes them, so they map to the same ProxyError as before. About 100 µs of CPU less per request (see docs/performance.md).
  */
-import { APIConnectionError, APIError, APIUserAbortError, type OpenAI } from "openai";
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, type OpenAI } from "openai";
 import type { UpstreamFetch } from "./http-client.ts";
 
 type Built = { url: string; headers: Record<string, string> };
@@ -17,6 +17,19 @@ async function buildOnce(client: Pick<OpenAI, "buildRequest">, path: string): Pr
 		headers[name] = value;
 	});
 	return { url, headers };
+}
+
+/**
+ * What the SDK makes of a fetch that rejected: a user abort when the caller's signal fired, a timeout when the error
+ * is an AbortError or says it timed out (an OS connect timeout, ETIMEDOUT), else a connection error. The cause stays.
+ */
+function connectionFailure(error: unknown, signal: AbortSignal): APIError {
+	if (signal.aborted) return Object.assign(new APIUserAbortError(), { cause: signal.reason });
+	const cause = error instanceof Error ? error : new Error(String(error));
+	const said = String(cause) + ("cause" in cause ? String(cause.cause) : "");
+	if (cause.name === "AbortError" || /timed? ?out/i.test(said))
+		return Object.assign(new APIConnectionTimeoutError(), { cause });
+	return new APIConnectionError({ cause });
 }
 
 function parsedOrUndefined(text: string): unknown {
@@ -39,7 +52,7 @@ export function prebuiltPost(
 		try {
 			response = await send(built.url, { method: "POST", headers: built.headers, body: JSON.stringify(body), signal });
 		} catch (error) {
-			throw signal.aborted ? new APIUserAbortError() : new APIConnectionError({ cause: error as Error });
+			throw connectionFailure(error, signal);
 		}
 		if (response.ok) return response;
 		// As the SDK reads an error: its JSON body when it has one (wrapped as `{error}` unless it is one), else its

@@ -109,6 +109,58 @@ describe("the same request and the same outcome as through the SDK", () => {
 	});
 });
 
+describe("a fetch that fails: the same error as the SDK makes of it", () => {
+	const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+	test.each<[string, () => unknown]>([
+		[
+			"a refused connection",
+			() => Object.assign(new TypeError("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }),
+		],
+		[
+			"an OS connect timeout",
+			() => Object.assign(new TypeError("connect ETIMEDOUT 10.0.0.1:443"), { code: "ETIMEDOUT" }),
+		],
+		["Bun's own timeout", () => named("TimeoutError", "The operation timed out.")],
+		["an abort that is not the caller's", () => named("AbortError", "The operation was aborted.")],
+		[
+			"a timeout named only by the cause",
+			() => new TypeError("fetch failed", { cause: new Error("Connect Timeout Error") }),
+		],
+		["something that is not an Error", () => "socket hang up"],
+	])("%s", async (_, failure) => {
+		const failing = async () => {
+			throw failure();
+		};
+		const client = new OpenAI({ apiKey: "k", baseURL: "http://upstream/v1", maxRetries: 0, fetch: failing });
+		const describe = (e: Error) => ({
+			class: e.constructor.name,
+			message: e.message,
+			cause: e.cause instanceof Error ? e.cause.message : e.cause,
+		});
+		const params = { model: "m", messages: [{ role: "user" as const, content: "hi" }] };
+		const sdk = await client.chat.completions.create(params).asResponse().catch(describe);
+		const prebuilt = await prebuiltPost(client, "/chat/completions")(
+			failing,
+			params,
+			new AbortController().signal,
+		).catch(describe);
+		expect(prebuilt).toEqual(sdk);
+	});
+
+	test("the caller's abort mid-request is the SDK's APIUserAbortError, with the abort's reason", async () => {
+		const controller = new AbortController();
+		const aborting = async () => {
+			controller.abort(new Error("client gone"));
+			throw new DOMException("The operation was aborted.", "AbortError");
+		};
+		const error = await prebuiltPost(clientFor(), "/chat/completions")(aborting, {}, controller.signal).catch(
+			(e: Error) => e,
+		);
+		expect(error).toBeInstanceOf(OpenAI.APIUserAbortError);
+		expect(((error as Error).cause as Error).message).toBe("client gone");
+	});
+});
+
 describe("failures before an answer", () => {
 	test("a refused connection is the SDK's APIConnectionError, with the cause", async () => {
 		const client = new OpenAI({ apiKey: "k", baseURL: "http://127.0.0.1:9/v1", maxRetries: 0 });
