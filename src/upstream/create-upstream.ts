@@ -104,7 +104,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	// Azure's paths name the deployment per request: its calls stay with the SDK.
 	const postChat = settings.kind === "azure" ? undefined : prebuiltPost(client, "/chat/completions");
 	const postCompletion = settings.kind === "azure" ? undefined : prebuiltPost(client, "/completions");
-	const sendFor = (params: { stream?: boolean | null }) => (params.stream === false ? send : transport.stream);
+	const sendFor = (params: { stream?: boolean | null }) => (params.stream === true ? transport.stream : send);
 	const keyHint = options.keyHint ?? `check the api_key of upstream '${settings.name}'`;
 	const secrets = [settings.api_key, ...Object.values(settings.headers)];
 
