@@ -78,35 +78,54 @@ function slots(limit: number) {
 	};
 }
 
-/** The response with `done` called once its body has been read to the end, has failed, or was cancelled. */
-function releasedAtEnd(response: Response, done: () => void): Response {
+// The last resort for a body that nobody reads or cancels and whose signal never aborts: without it, its slot would
+// be lost for good; with it, the slot comes back once the body is collected.
+const unread = new FinalizationRegistry<() => void>((finish) => finish());
+
+/**
+ * The response with `done` called once its body has been read to the end, has failed or was cancelled, or its
+ * request's signal aborted (the client left, or a timer fired, before anyone read it).
+ */
+function releasedAtEnd(response: Response, done: () => void, signal: AbortSignal | null | undefined): Response {
 	const body = response.body;
 	if (!body) {
 		done();
 		return response;
 	}
 	const reader = body.getReader();
+	const token = {};
+	const finish = () => {
+		signal?.removeEventListener("abort", onAbort);
+		unread.unregister(token);
+		done();
+	};
+	const onAbort = () => {
+		finish();
+		reader.cancel(signal?.reason).catch(() => undefined);
+	};
+	signal?.addEventListener("abort", onAbort, { once: true });
 	const tracked = new ReadableStream<Uint8Array>(
 		{
 			async pull(controller) {
 				try {
 					const part = await reader.read();
 					if (part.done) {
-						done();
+						finish();
 						controller.close();
 					} else controller.enqueue(part.value);
 				} catch (error) {
-					done();
+					finish();
 					controller.error(error);
 				}
 			},
 			cancel(reason) {
-				done();
+				finish();
 				return reader.cancel(reason);
 			},
 		},
 		{ highWaterMark: 0 },
 	);
+	unread.register(tracked, finish, token);
 	return new Response(tracked, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
@@ -149,7 +168,7 @@ export function upstreamTransport(maxConnections: number, options: TransportOpti
 			if (!viaBun) return await pool(input, init, release);
 			// Bun's fetch gives up after 300 s without a byte; the proxy's own timers are the limits (a whole answer may
 			// take connect + first-byte + idle, 340 s by default, and operators raise idle_ms for slow local models).
-			return releasedAtEnd(await bunFetch(input, { ...init, timeout: false } as RequestInit), release);
+			return releasedAtEnd(await bunFetch(input, { ...init, timeout: false } as RequestInit), release, init.signal);
 		} catch (error) {
 			release();
 			throw namingTheAddress(error, input);

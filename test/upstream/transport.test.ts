@@ -182,6 +182,35 @@ describe("max_upstream_connections", () => {
 		expect(await second).toBe("GET /api/tags answered HTTP 500");
 	});
 
+	test("an answer nobody has read gives its place back when its request's signal aborts", async () => {
+		const s = standIns();
+		const transport = upstreamTransport(1, { env: {}, ...s });
+		const controller = new AbortController();
+		await send(transport, "/1", { signal: controller.signal });
+		const next = send(transport, "/2");
+		controller.abort(new Error("client gone"));
+		expect((await next).status).toBe(200);
+		expect(s.calls.map((c) => c.url)).toEqual(["http://upstream/1", "http://upstream/2"]);
+	});
+
+	test("an answer nobody reads, cancels or aborts gives its place back once it is collected", async () => {
+		const s = standIns();
+		const transport = upstreamTransport(1, { env: {}, ...s });
+		// Dropped at once: nothing refers to the answer after this line.
+		await (async () => void (await send(transport, "/1")))();
+		let through = false;
+		const next = send(transport, "/2").then((response) => {
+			through = true;
+			return response;
+		});
+		for (let collections = 0; !through && collections < 200; collections++) {
+			Bun.gc(true);
+			await Bun.sleep(0);
+		}
+		expect(through).toBe(true);
+		expect((await next).status).toBe(200);
+	});
+
 	test("a waiting request whose signal aborts leaves the line with the abort's reason", async () => {
 		const s = standIns();
 		const transport = upstreamTransport(1, { env: {}, ...s });
