@@ -8,13 +8,16 @@ import {
 	asks,
 	chatBodies,
 	cliStage,
+	followUpMessages,
+	hasToolResult,
 	makeHome,
-	messagesOf,
 	parallelCalls,
+	pong,
+	reasonedPong,
 	runClaude,
 	toolCallStream,
 } from "../support/cli.ts";
-import { chunk, type Reply, textStream, usageChunk } from "../support/upstream.ts";
+import { textStream } from "../support/upstream.ts";
 
 // Starting the native CLI takes seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -24,8 +27,6 @@ const TEAM_KEY = "team-inbound-key-0123456789";
 const stage = cliStage(MODEL);
 afterEach(() => stage.stop());
 const serve = stage.serve;
-
-const pong = (body: Record<string, unknown>) => (asks(body, "say ping") ? textStream(["po", "ng"]) : undefined);
 
 describe("Claude Code through the proxy", () => {
 	test(
@@ -51,7 +52,7 @@ describe("Claude Code through the proxy", () => {
 		async () => {
 			const callId = "call_cc_bash_1";
 			const { upstream, proxy } = await serve((body) => {
-				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["The command printed ", "hi."]);
+				if (hasToolResult(body)) return textStream(["The command printed ", "hi."]);
 				if (asks(body, "run echo hi")) {
 					return toolCallStream(callId, "Bash", ['{"command":"ec', 'ho hi","description":"Print hi"}']);
 				}
@@ -68,8 +69,7 @@ describe("Claude Code through the proxy", () => {
 				exitCode: 0,
 				stdout: "The command printed hi.\n",
 			});
-			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
-			const messages = messagesOf(followUp ?? {});
+			const messages = followUpMessages(upstream);
 			const toolIndex = messages.findIndex((m) => m.role === "tool");
 			expect(messages[toolIndex]).toEqual({ role: "tool", tool_call_id: callId, content: "hi" });
 			const call = messages[toolIndex - 1];
@@ -131,18 +131,7 @@ describe("Claude Code through the proxy", () => {
 	test(
 		"a reasoning model: the upstream streams reasoning before its answer, claude prints only the answer",
 		async () => {
-			const reasoned: Reply = {
-				kind: "stream",
-				chunks: [
-					chunk({ role: "assistant", content: "" }),
-					chunk({ reasoning_content: "The user wants " }),
-					chunk({ reasoning_content: "a pong." }),
-					chunk({ content: "pong" }),
-					chunk({}, "stop"),
-					usageChunk(900, 9),
-				],
-			};
-			const { proxy } = await serve((body) => (asks(body, "say ping") ? reasoned : undefined));
+			const { proxy } = await serve((body) => (asks(body, "say ping") ? reasonedPong : undefined));
 			const home = await makeHome("claude");
 
 			const run = await runClaude(home, proxy.url, "say ping", { args: ["--model", MODEL] });
@@ -156,7 +145,7 @@ describe("Claude Code through the proxy", () => {
 		"parallel tool calls: two Bash calls in one answer, both results come back with their ids",
 		async () => {
 			const { upstream, proxy } = await serve((body) => {
-				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["Both ran."]);
+				if (hasToolResult(body)) return textStream(["Both ran."]);
 				if (!asks(body, "run both")) return undefined;
 				return parallelCalls("Bash", { command: "echo one" }, { command: "echo two" });
 			});
@@ -167,8 +156,7 @@ describe("Claude Code through the proxy", () => {
 			});
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "Both ran.\n" });
-			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
-			const messages = messagesOf(followUp ?? {});
+			const messages = followUpMessages(upstream);
 			const first = messages.findIndex((m) => m.role === "tool");
 			expect(messages[first - 1]?.tool_calls?.map((c) => c.id)).toEqual(["call_p1", "call_p2"]);
 			// Claude Code runs both at once and sends their results in the order they finish.
@@ -188,7 +176,7 @@ describe("Claude Code through the proxy", () => {
 		async () => {
 			const callId = "call_cc_touch_1";
 			const { upstream, proxy } = await serve((body) => {
-				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["Not allowed."]);
+				if (hasToolResult(body)) return textStream(["Not allowed."]);
 				if (asks(body, "make a file")) return toolCallStream(callId, "Bash", ['{"command":"touch made.txt"}']);
 				return undefined;
 			});
@@ -199,8 +187,7 @@ describe("Claude Code through the proxy", () => {
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "Not allowed.\n" });
 			expect(await Bun.file(join(home.cwd, "made.txt")).exists()).toBe(false);
-			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
-			const result = messagesOf(followUp ?? {}).find((m) => m.role === "tool");
+			const result = followUpMessages(upstream).find((m) => m.role === "tool");
 			expect(result?.tool_call_id).toBe(callId);
 			expect(result?.content).toContain("needs approval");
 		},

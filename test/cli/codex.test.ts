@@ -8,14 +8,17 @@ import {
 	asks,
 	chatBodies,
 	cliStage,
+	followUpMessages,
+	hasToolResult,
 	makeHome,
-	messagesOf,
 	parallelCalls,
+	pong,
+	reasonedPong,
 	runCodex,
 	runCodexProvider,
 	toolCallStream,
 } from "../support/cli.ts";
-import { chunk, type Reply, textStream, usageChunk } from "../support/upstream.ts";
+import { textStream } from "../support/upstream.ts";
 
 // Codex's launcher and first run take seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -26,8 +29,6 @@ const TEAM_KEY = "team-inbound-key-0123456789";
 const stage = cliStage("gpt-4o");
 afterEach(() => stage.stop());
 const serve = stage.serve;
-
-const pong = (body: Record<string, unknown>) => (asks(body, "say ping") ? textStream(["po", "ng"]) : undefined);
 
 describe("Codex through the proxy", () => {
 	test(
@@ -53,7 +54,7 @@ describe("Codex through the proxy", () => {
 		async () => {
 			const callId = "call_codex_exec_1";
 			const { upstream, proxy } = await serve((body) => {
-				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["The command printed ", "hi."]);
+				if (hasToolResult(body)) return textStream(["The command printed ", "hi."]);
 				if (asks(body, "run echo hi")) return toolCallStream(callId, "exec_command", ['{"cmd":', '"echo hi"}']);
 				return undefined;
 			});
@@ -69,8 +70,7 @@ describe("Codex through the proxy", () => {
 				exitCode: 0,
 				stdout: "The command printed hi.\n",
 			});
-			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
-			const messages = messagesOf(followUp ?? {});
+			const messages = followUpMessages(upstream);
 			const toolIndex = messages.findIndex((m) => m.role === "tool");
 			const result = messages[toolIndex];
 			expect({ role: result?.role, tool_call_id: result?.tool_call_id }).toEqual({
@@ -117,18 +117,7 @@ describe("Codex through the proxy", () => {
 	test(
 		"a reasoning model: the upstream streams reasoning before its answer, codex prints only the answer",
 		async () => {
-			const reasoned: Reply = {
-				kind: "stream",
-				chunks: [
-					chunk({ role: "assistant", content: "" }),
-					chunk({ reasoning_content: "The user wants " }),
-					chunk({ reasoning_content: "a pong." }),
-					chunk({ content: "pong" }),
-					chunk({}, "stop"),
-					usageChunk(900, 9),
-				],
-			};
-			const { proxy } = await serve((body) => (asks(body, "say ping") ? reasoned : undefined));
+			const { proxy } = await serve((body) => (asks(body, "say ping") ? reasonedPong : undefined));
 			const home = await makeHome("codex");
 
 			const run = await runCodex(home, proxy.url, "say ping", { args: ["-m", MODEL] });
@@ -144,7 +133,7 @@ describe("Codex through the proxy", () => {
 		"parallel tool calls: two exec_command calls in one answer, both outputs come back in order with their ids",
 		async () => {
 			const { upstream, proxy } = await serve((body) => {
-				if (messagesOf(body).some((m) => m.role === "tool")) return textStream(["Both ran."]);
+				if (hasToolResult(body)) return textStream(["Both ran."]);
 				if (!asks(body, "run both")) return undefined;
 				return parallelCalls("exec_command", { cmd: "echo one" }, { cmd: "echo two" });
 			});
@@ -155,8 +144,7 @@ describe("Codex through the proxy", () => {
 			});
 
 			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "Both ran.\n" });
-			const followUp = chatBodies(upstream).find((body) => messagesOf(body).some((m) => m.role === "tool"));
-			const messages = messagesOf(followUp ?? {});
+			const messages = followUpMessages(upstream);
 			const first = messages.findIndex((m) => m.role === "tool");
 			expect(messages[first - 1]?.tool_calls?.map((c) => c.id)).toEqual(["call_p1", "call_p2"]);
 			const results = messages.slice(first);

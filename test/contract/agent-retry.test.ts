@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { startProxy, type TestProxy } from "../support/proxy.ts";
-import { startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
+import { chatBodies, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
 
 let upstream: TestUpstream;
 let proxy: TestProxy;
@@ -40,8 +40,7 @@ describe("an upstream that refuses the thinking switch gets the request once mor
 			messages: [{ role: "user", content: "ping" }],
 		} as never);
 		expect(message.content).toEqual([{ type: "text", text: "pong" }] as never);
-		const sent = upstream.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body);
-		expect(sent.map((b) => (b as Record<string, unknown>).reasoning_effort)).toEqual(["high", undefined]);
+		expect(chatBodies(upstream).map((b) => b.reasoning_effort)).toEqual(["high", undefined]);
 	});
 
 	test("/v1/responses with an effort: same", async () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { stopSignals } from "../../src/server.ts";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { listeningUrl, watchLog } from "../support/wait.ts";
 
 const ENTRY = `${import.meta.dir}/../../src/index.ts`;
 const hello = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] });
@@ -15,29 +16,6 @@ beforeAll(async () => {
 	upstream = await startTestUpstream();
 });
 afterAll(() => upstream.stop());
-
-/** The server's stdout as parsed log lines, read as they come, so a test can wait for one. */
-function logLines(stdout: ReadableStream<Uint8Array>) {
-	const seen: Record<string, unknown>[] = [];
-	const reader = stdout.getReader();
-	const decoder = new TextDecoder();
-	let buffered = "";
-	return {
-		seen,
-		async waitFor(msg: string): Promise<Record<string, unknown>> {
-			for (;;) {
-				const found = seen.find((line) => line.msg === msg);
-				if (found) return found;
-				const part = await reader.read();
-				if (part.done) throw new Error(`the server ended without logging "${msg}": ${JSON.stringify(seen)}`);
-				buffered += decoder.decode(part.value, { stream: true });
-				const lines = buffered.split("\n");
-				buffered = lines.pop() ?? "";
-				for (const line of lines) if (line.trim()) seen.push(JSON.parse(line));
-			}
-		},
-	};
-}
 
 /** Starts `bun src/index.ts` on a port the OS picks and returns once it logged where it listens. */
 async function startServer(graceMs: number) {
@@ -53,9 +31,8 @@ async function startServer(graceMs: number) {
 		stdout: "pipe",
 		stderr: "pipe",
 	});
-	const log = logLines(proc.stdout);
-	const listening = await log.waitFor("ollama-proxy listening");
-	return { proc, log, url: `http://127.0.0.1:${listening.port}` };
+	const log = watchLog(proc.stdout);
+	return { proc, log, url: await listeningUrl(log) };
 }
 
 async function readAll(
@@ -86,7 +63,10 @@ describe("stop signals", () => {
 		const reader = (res.body as ReadableStream<Uint8Array>).getReader();
 		const first = new TextDecoder().decode((await reader.read()).value);
 		proc.kill(signal);
-		expect(await log.waitFor("stopping: draining in-flight requests")).toMatchObject({ signal, graceMs: 60_000 });
+		expect(await log.line((l) => l.msg === "stopping: draining in-flight requests")).toMatchObject({
+			signal,
+			graceMs: 60_000,
+		});
 		const lines = (await readAll(reader, first))
 			.trim()
 			.split("\n")
@@ -105,9 +85,11 @@ describe("stop signals", () => {
 		expect(JSON.parse(first)).toMatchObject({ message: { content: "x" }, done: false });
 		const [firstSignal, secondSignal] = stopSignals(process.platform) as [NodeJS.Signals, NodeJS.Signals];
 		proc.kill(firstSignal);
-		await log.waitFor("stopping: draining in-flight requests");
+		await log.line((l) => l.msg === "stopping: draining in-flight requests");
 		proc.kill(secondSignal);
-		expect(await log.waitFor("stopping now: cutting in-flight requests")).toMatchObject({ signal: secondSignal });
+		expect(await log.line((l) => l.msg === "stopping now: cutting in-flight requests")).toMatchObject({
+			signal: secondSignal,
+		});
 		expect(await proc.exited).toBe(0);
 		const rest = await readAll(reader, "").then(
 			(more) => (more.includes('"done":true') ? "finished" : "ended"),

@@ -8,7 +8,17 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { startProxy, startProxyWithConfig, type TestProxy } from "./proxy.ts";
-import { chunk, type Reply, startTestUpstream, type TestUpstream, textStream, usageChunk } from "./upstream.ts";
+import {
+	chatBodies,
+	chunk,
+	type Reply,
+	startTestUpstream,
+	type TestUpstream,
+	textStream,
+	usageChunk,
+} from "./upstream.ts";
+
+export { chatBodies };
 
 const ROOT = resolve(import.meta.dir, "../..");
 const BIN = join(ROOT, "node_modules/.bin");
@@ -217,9 +227,27 @@ export function textOf(message: ChatMessage | undefined): string {
 export const asks = (body: Record<string, unknown>, prompt: string) =>
 	messagesOf(body).some((m) => m.role === "user" && textOf(m).includes(prompt));
 
-/** The upstream chat requests recorded, as bodies. */
-export const chatBodies = (upstream: TestUpstream) =>
-	upstream.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as Record<string, unknown>);
+/** Whether a request carries a tool result: the agent's turn after it ran a tool. */
+export const hasToolResult = (body: Record<string, unknown>) => messagesOf(body).some((m) => m.role === "tool");
+
+/** The messages of the first upstream chat request that carries a tool result ([] when none did). */
+export const followUpMessages = (upstream: TestUpstream) => messagesOf(chatBodies(upstream).find(hasToolResult) ?? {});
+
+/** Answers "say ping" with a streamed "pong"; any other request is left to the stage's side answer. */
+export const pong = (body: Record<string, unknown>) => (asks(body, "say ping") ? textStream(["po", "ng"]) : undefined);
+
+/** A reasoning model's answer to "say ping": reasoning first, then "pong". */
+export const reasonedPong: Reply = {
+	kind: "stream",
+	chunks: [
+		chunk({ role: "assistant", content: "" }),
+		chunk({ reasoning_content: "The user wants " }),
+		chunk({ reasoning_content: "a pong." }),
+		chunk({ content: "pong" }),
+		chunk({}, "stop"),
+		usageChunk(900, 9),
+	],
+};
 
 /**
  * The proxy in front of a test upstream whose answers follow the conversation (any other request, such as a side

@@ -491,3 +491,7 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 }
 
 export type TestUpstream = Awaited<ReturnType<typeof startTestUpstream>>;
+
+/** The upstream chat requests recorded, as bodies. */
+export const chatBodies = (upstream: TestUpstream) =>
+	upstream.requests.filter((r) => r.path === "/v1/chat/completions").map((r) => r.body as Record<string, unknown>);
