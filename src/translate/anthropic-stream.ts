@@ -42,7 +42,7 @@ function parses(call: FinishedCall): boolean {
  * The last events without a call the token limit cut in the middle of its arguments: the answer is then a
  * `max_tokens` stop, which Claude Code handles (it asks for more room), where an error would be retried as it was.
  */
-export function withoutCutCalls(events: BlockEvent[]): BlockEvent[] {
+function withoutCutCalls(events: BlockEvent[]): BlockEvent[] {
 	const end = events.at(-1);
 	if (end?.type !== "end" || end.finishReason !== "length") return events;
 	return events.filter((e) => e.type !== "tool" || parses(e.call));
@@ -96,13 +96,15 @@ export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRe
 	function toolBlock(call: FinishedCall): SseEvent[] {
 		// Anthropic's clients need the input as an object: text that is not one fails the answer here.
 		const input = parseToolArguments(call.name, call.arguments);
-		const json = call.arguments.trim() === "" ? "{}" : call.arguments;
 		const block = { type: "tool_use" as const, id: call.id || randomId("toolu_"), name: call.name };
 		content.push({ ...block, input });
-		generated += bytes(call.name) + bytes(json);
+		generated += bytes(call.name) + bytes(call.arguments);
 		return [
 			event("content_block_start", { index: index(), content_block: { ...block, input: {} } }),
-			event("content_block_delta", { index: index(), delta: { type: "input_json_delta", partial_json: json } }),
+			event("content_block_delta", {
+				index: index(),
+				delta: { type: "input_json_delta", partial_json: call.arguments },
+			}),
 			event("content_block_stop", { index: index() }),
 		];
 	}

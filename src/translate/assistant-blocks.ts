@@ -4,7 +4,8 @@
  * Responses API's output items are both this sequence, so each protocol only renders it in its own words.
  *
  * A tool call goes out once it is complete: when a later call starts, or at the end.
- * Its arguments stay the upstream's raw text: Anthropic needs them parsed, the Responses API relays them verbatim.
+ * Its arguments stay the upstream's raw text (Anthropic needs them parsed, the Responses API relays them verbatim),
+ * except that a call without any is `{}`: both protocols' clients parse them as JSON, and "" is not JSON.
  */
 import { ProxyError } from "../errors.ts";
 import { thinkTagSplitter } from "./think-tags.ts";
@@ -56,7 +57,8 @@ export function assistantBlocks() {
 		while (emittedCalls < until) {
 			const call = slots.calls.get(emittedCalls++) as NonNullable<ReturnType<typeof slots.calls.get>>;
 			close(out);
-			out.push({ type: "tool", call: { id: call.id, name: call.name, arguments: call.arguments } });
+			const args = call.arguments.trim() === "" ? "{}" : call.arguments;
+			out.push({ type: "tool", call: { id: call.id, name: call.name, arguments: args } });
 		}
 	}
 

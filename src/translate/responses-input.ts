@@ -20,8 +20,6 @@ import { flatToolName } from "./tool-names.ts";
 /** A chat message plus the reasoning that preceded it, placed in the upstream's own field later. */
 export type HistoryEntry = { message: ChatCompletionMessageParam; reasoning?: string };
 
-// OpenAI rejects an assistant call without a result; the model should know the call went nowhere.
-
 type Item = Record<string, unknown>;
 type Content = { text: string; images: ChatCompletionContentPartImage[] };
 

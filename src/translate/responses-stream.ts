@@ -221,9 +221,7 @@ export function responsesRenderer(options: ResponsesRendererOptions): ResponsesR
 		];
 	}
 
-	function toolCall(finished: FinishedCall): SseEvent[] {
-		// A call without arguments is `{}`: clients parse the string as JSON, and "" is not JSON.
-		const call = finished.arguments.trim() === "" ? { ...finished, arguments: "{}" } : finished;
+	function toolCall(call: FinishedCall): SseEvent[] {
 		const index = nextIndex++;
 		const origin = toolOrigin(names, call.name);
 		outputChars += call.name.length + call.arguments.length;
