@@ -58,7 +58,6 @@ export function inboundAuth(
 		const record = requests.recordOf(request);
 		if (!key) {
 			const error = new ProxyError(401, presented === undefined ? "an API key is required" : "invalid API key");
-			record.status = error.status;
 			// Answered from onRequest, so the after-response hook that logs every other request never runs.
 			requests.end(request, { status: error.status });
 			return reject(pathname, error, record.id);
