@@ -10,7 +10,7 @@ import { QUIET, withKeepalive } from "../http/keepalive.ts";
 import type { StreamSummary } from "../http/request-context.ts";
 import { jsonResponse } from "../http/responses.ts";
 import { type SseEvent, sseResponse } from "../http/sse.ts";
-import { routeTarget } from "../routing/model-registry.ts";
+import { type Route, routeTarget } from "../routing/model-registry.ts";
 import { type Target, withoutReasoningParams } from "../translate/dialect.ts";
 import type { ModelFacts } from "../translate/model-metadata.ts";
 import { tokenLimitKey } from "../translate/options.ts";
@@ -42,6 +42,8 @@ export type AgentCall = {
 	request: Request;
 	/** The model as the client spelled it. */
 	model: string;
+	/** The registry's answer for `model`, already looked up by the route. */
+	resolved: Promise<Route | undefined>;
 	stream: boolean;
 	/** The route's path, for the metrics label. */
 	path: string;
@@ -59,7 +61,7 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 	const systemMessagesFor = (upstream: string) =>
 		deps.settings.upstreams.find((u) => u.name === upstream)?.system_messages ?? "in_place";
 	const requestStart = deps.clock.nowNs();
-	const route = await routeFor(deps, call.request, call.model, () => modelNotFound(call.model));
+	const route = await routeFor(deps, call.request, call.model, () => modelNotFound(call.model), call.resolved);
 	const chunks = await dispatch(
 		deps,
 		call.request,

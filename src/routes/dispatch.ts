@@ -14,10 +14,12 @@ export async function routeFor(
 	request: Request,
 	model: string,
 	notFound: () => ProxyError,
+	// A route that already looked the model up (to pick its way) passes what it found instead of looking twice.
+	resolved: Promise<Route | undefined> = deps.registry.resolve(model),
 ): Promise<Route> {
 	const record = deps.requests.recordOf(request);
 	record.model = model;
-	const route = await deps.registry.resolve(model);
+	const route = await resolved;
 	if (!route) throw notFound();
 	if (!record.allows(route.name)) throw new ProxyError(403, `this API key may not use model '${model}'`);
 	// Metrics label only names the registry listed or configured: a passed-through name, or the name a glob entry

@@ -30,13 +30,15 @@ export function messagesRoutes(deps: AppDeps) {
 				const body = checked(sent);
 				// Long prefills and reasoning can be quiet for minutes; the idle timer must not cut them.
 				server?.timeout(request, 0);
-				if (await relaysNatively(deps, body.model, "messages"))
-					return relayProtocol(deps, { request, protocol: "messages", body, model: body.model });
+				const resolved = deps.registry.resolve(body.model);
+				if (relaysNatively(await resolved, "messages"))
+					return relayProtocol(deps, { request, protocol: "messages", body, model: body.model, resolved });
 				const estimatedInputTokens = estimateInputTokens(body);
 				const requestId = deps.requests.recordOf(request).id;
 				return agentAnswer(deps, {
 					request,
 					model: body.model,
+					resolved,
 					// Claude Code sends `accept: application/json` even when it streams: only the body decides.
 					stream: body.stream ?? false,
 					path: "/v1/messages",

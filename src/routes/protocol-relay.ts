@@ -22,13 +22,15 @@ export type RelayCall = {
 	body: Record<string, unknown>;
 	/** The model as the client spelled it. */
 	model: string;
+	/** The registry's answer for `model`, already looked up by the route. */
+	resolved: Promise<Route | undefined>;
 };
 
 const PATHS = { messages: "/messages", responses: "/responses" } as const;
 
 /** Whether the upstream serving a client's model speaks the protocol itself: if so, the request is relayed to it. */
-export async function relaysNatively(deps: AppDeps, model: string, protocol: AgentProtocol): Promise<boolean> {
-	return (await deps.registry.resolve(model))?.upstream.protocols.includes(protocol) ?? false;
+export function relaysNatively(route: Route | undefined, protocol: AgentProtocol): boolean {
+	return route?.upstream.protocols.includes(protocol) ?? false;
 }
 
 /**
@@ -144,7 +146,7 @@ async function speakingFallbacks(deps: AppDeps, route: Route, protocol: AgentPro
 export async function relayProtocol(deps: AppDeps, call: RelayCall): Promise<Response> {
 	const { request, protocol, model } = call;
 	const path = PATHS[protocol];
-	const route = await routeFor(deps, request, model, () => modelNotFound(model));
+	const route = await routeFor(deps, request, model, () => modelNotFound(model), call.resolved);
 	const send = (current: Route, scope: CallScope) => {
 		const body = overriddenBody(protocol, { ...call.body, model: current.facts.id }, current.params);
 		return current.upstream.forward(path, body, scope).catch((error: unknown) => {

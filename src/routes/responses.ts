@@ -43,8 +43,9 @@ export function responsesRoutes(deps: AppDeps) {
 				// Nothing is stored, here or (through a fallback) upstream: stateful fields are refused either way.
 				refuseStatefulFields(body);
 				// An upstream that speaks the protocol gets the input as sent, items the translation cannot read included.
-				if (await relaysNatively(deps, body.model, "responses"))
-					return relayProtocol(deps, { request, protocol: "responses", body, model: body.model });
+				const resolved = deps.registry.resolve(body.model);
+				if (relaysNatively(await resolved, "responses"))
+					return relayProtocol(deps, { request, protocol: "responses", body, model: body.model, resolved });
 				const prepared = prepareResponses(body);
 				if (prepared.dropped.length > 0) {
 					deps.log.debug(
@@ -55,6 +56,7 @@ export function responsesRoutes(deps: AppDeps) {
 				return agentAnswer(deps, {
 					request,
 					model: body.model,
+					resolved,
 					stream: body.stream ?? false,
 					path: "/v1/responses",
 					params: (target) => responsesChatParams(body, prepared, target),
