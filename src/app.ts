@@ -3,27 +3,27 @@
  * listens; tests build the same app in front of their own upstream.
  */
 import { Elysia } from "elysia";
-import type { ProxyError } from "./errors.ts";
-import { anthropicErrorResponse } from "./http/anthropic-errors.ts";
+import type { ProxyError } from "./core/proxy-error.ts";
 import { type ApiDocsOptions, apiDocs } from "./http/api-docs.ts";
 import { cors } from "./http/cors.ts";
 import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
 import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
+import { errorResponse, openAIErrorResponse } from "./http/json-response.ts";
 import { pathOf, requestContext } from "./http/request-context.ts";
-import { errorResponse, openAIErrorResponse } from "./http/responses.ts";
-import { responsesErrorResponse } from "./http/responses-errors.ts";
-import { chatRoutes } from "./routes/chat.ts";
-import type { AppDeps } from "./routes/deps.ts";
-import { embedRoutes } from "./routes/embed.ts";
-import { messagesRoutes } from "./routes/messages.ts";
-import { metaRoutes } from "./routes/meta.ts";
-import { modelRoutes } from "./routes/models.ts";
-import { openAICompatRoutes } from "./routes/openai-compat.ts";
-import { responsesRoutes, storedResponsesRoutes } from "./routes/responses.ts";
-import { transcriptionRoutes } from "./routes/transcriptions.ts";
-import { unsupportedRoutes } from "./routes/unsupported.ts";
+import type { AppDeps } from "./pipeline/deps.ts";
+import { anthropicErrorResponse } from "./protocols/anthropic/errors.ts";
+import { messagesRoutes } from "./protocols/anthropic/routes.ts";
+import { chatRoutes } from "./protocols/ollama/routes/chat.ts";
+import { embedRoutes } from "./protocols/ollama/routes/embed.ts";
+import { metaRoutes } from "./protocols/ollama/routes/meta.ts";
+import { modelRoutes } from "./protocols/ollama/routes/models.ts";
+import { unsupportedRoutes } from "./protocols/ollama/routes/unsupported.ts";
+import { openAICompatRoutes } from "./protocols/openai/routes.ts";
+import { transcriptionRoutes } from "./protocols/openai/transcriptions.ts";
+import { responsesErrorResponse } from "./protocols/responses/errors.ts";
+import { responsesRoutes, storedResponsesRoutes } from "./protocols/responses/routes.ts";
 import { PROXY_VERSION } from "./version.ts";
 
 /** Each API family's errors come in its own shape: Anthropic's, the Responses API's, OpenAI's on `/v1/*`, else Ollama's. */

@@ -4,9 +4,9 @@
  */
 import type { Logger } from "pino";
 import { createApp } from "./app.ts";
-import { systemClock } from "./clock.ts";
 import type { Settings } from "./config/settings.ts";
 import { requestLog } from "./http/request-context.ts";
+import { systemClock } from "./lib/system-clock.ts";
 import { proxyMetrics } from "./metrics/proxy-metrics.ts";
 import { modelRegistry } from "./routing/model-registry.ts";
 import { createUpstream } from "./upstream/create-upstream.ts";

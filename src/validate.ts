@@ -4,7 +4,7 @@
  */
 import type { Logger } from "pino";
 import type { Settings } from "./config/settings.ts";
-import { isGlob } from "./routing/glob.ts";
+import { isGlob } from "./lib/glob.ts";
 import type { GlobAlias, Route, UpstreamStatus } from "./routing/model-registry.ts";
 import { buildDeps } from "./server.ts";
 

@@ -3,7 +3,7 @@
  * setup has. Unset values stay unset here: `settings.ts` decides between flags, environment, file and defaults.
  */
 import { z } from "zod";
-import { DIALECTS } from "../translate/dialect.ts";
+import { DIALECTS } from "../core/dialect.ts";
 import { maxUpstreamConnections } from "./file.ts";
 
 const int = (min = 1) => z.coerce.number().int().min(min).optional();

@@ -4,9 +4,9 @@
  * `deploy/config.schema.json` for editor completion. Secrets stay out of the file through `${ENV_VAR}` references.
  */
 import { z } from "zod";
-import { isGlob } from "../routing/glob.ts";
-import { Capability } from "../schemas/ollama-responses.ts";
-import { DIALECTS, SYSTEM_MESSAGES } from "../translate/dialect.ts";
+import { DIALECTS, SYSTEM_MESSAGES } from "../core/dialect.ts";
+import { isGlob } from "../lib/glob.ts";
+import { Capability } from "../protocols/ollama/response-schemas.ts";
 
 /** The agent protocols an upstream may speak itself, relayed to it instead of translated onto chat completions. */
 export const AGENT_PROTOCOLS = ["responses", "messages"] as const;

@@ -3,7 +3,7 @@
  * the defaults. Without a file, the environment describes one upstream, as the openai SDK reads it.
  */
 import { readFileSync } from "node:fs";
-import { type Dialect, dialectOf, type SystemMessages, systemMessagesOf } from "../translate/dialect.ts";
+import { type Dialect, dialectOf, type SystemMessages, systemMessagesOf } from "../core/dialect.ts";
 import { ConfigError, configIssue, type EnvConfig, type LOG_LEVELS, loadEnv } from "./env.ts";
 import {
 	type AgentsConfig,

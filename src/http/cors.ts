@@ -4,7 +4,7 @@
  * without credentials.
  */
 import { Elysia } from "elysia";
-import { globMatcher } from "../routing/glob.ts";
+import { globMatcher } from "../lib/glob.ts";
 
 // Anthropic's browser SDK sends its version, beta and direct-access headers on every call (Ollama's list lacks them).
 const ALLOWED_HEADERS =

@@ -3,7 +3,7 @@
  * errors, unknown routes and methods, ProxyErrors, and anything unexpected (logged, answered as a bare 500).
  */
 import type { Logger } from "pino";
-import { ProxyError } from "../errors.ts";
+import { ProxyError } from "../core/proxy-error.ts";
 
 type ValidationIssue = { path?: string; message?: string; summary?: string };
 

@@ -6,8 +6,8 @@
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import type { KeyConfig } from "../config/file.ts";
-import { ProxyError } from "../errors.ts";
-import { globMatcher } from "../routing/glob.ts";
+import { ProxyError } from "../core/proxy-error.ts";
+import { globMatcher } from "../lib/glob.ts";
 import { pathOf, type RequestLog } from "./request-context.ts";
 
 // Probes stay open; /metrics does not, since it names models and upstreams (Prometheus can send a bearer key).

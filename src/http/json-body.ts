@@ -5,7 +5,7 @@
  * accepts it (`ollama: middleware/openai.go`); gzip is the other encoding HTTP clients commonly send.
  */
 import { gunzipSync, zstdDecompressSync } from "node:zlib";
-import { ProxyError } from "../errors.ts";
+import { ProxyError } from "../core/proxy-error.ts";
 
 // Ollama's cap on a decompressed body. The output is bounded while decompressing, so a small bomb cannot fill memory.
 export const MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024;

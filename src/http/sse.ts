@@ -3,7 +3,7 @@
  * carries the same `type` (Anthropic's SDK dispatches on the event name, Codex on `data.type`), flushed at once.
  * Each value the source yields is one upstream chunk's events, written together. No `[DONE]`: neither protocol has it.
  */
-import type { ProxyError } from "../errors.ts";
+import type { ProxyError } from "../core/proxy-error.ts";
 import { type StreamOptions, streamResponse } from "./stream-body.ts";
 
 export type SseEvent = { event: string; data: Record<string, unknown> };

@@ -3,7 +3,7 @@
  * status with a JSON error; after it, a failure is a last frame in the stream's own format (an NDJSON error line, an
  * SSE error event) and never a fake success. Each value the source yields is written as soon as it exists.
  */
-import { ProxyError } from "../errors.ts";
+import { ProxyError } from "../core/proxy-error.ts";
 
 export type StreamOutcome<T> = {
 	/** The last value sent before the stream ended (the `done` object of a complete NDJSON answer). */

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { Retries } from "../config/file.ts";
-import { ProxyError, TRANSIENT } from "../errors.ts";
+import { ProxyError, TRANSIENT } from "../core/proxy-error.ts";
 import type { ModelRegistry, Route } from "./model-registry.ts";
 
 /** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */

@@ -8,12 +8,12 @@
 import type { Logger } from "pino";
 import type { ModelConfig, ModelParams } from "../config/file.ts";
 import type { Settings } from "../config/settings.ts";
-import { ProxyError } from "../errors.ts";
-import type { Target } from "../translate/dialect.ts";
-import { type ModelFacts, modelFacts } from "../translate/model-metadata.ts";
-import { lookupKey, ollamaName } from "../translate/model-names.ts";
+import type { Target } from "../core/dialect.ts";
+import { ProxyError } from "../core/proxy-error.ts";
+import { globMatcher, isGlob } from "../lib/glob.ts";
 import type { DiscoveredModel, Upstream } from "../upstream/upstream.ts";
-import { globMatcher, isGlob } from "./glob.ts";
+import { type ModelFacts, modelFacts } from "./model-facts.ts";
+import { lookupKey, ollamaName } from "./model-names.ts";
 
 export type Route = {
 	/** The name clients see, with its tag. */

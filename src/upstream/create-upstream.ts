@@ -6,16 +6,16 @@
  */
 import OpenAI, { APIError, AzureOpenAI } from "openai";
 import type { ResolvedUpstream } from "../config/settings.ts";
-import { ProxyError } from "../errors.ts";
-import { UpstreamModel, UpstreamModelList } from "../schemas/upstream-models.ts";
-import { callTimers } from "./call-timers.ts";
+import { ProxyError } from "../core/proxy-error.ts";
+import { upstreamFailure } from "./errors.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { prebuiltPost } from "./prebuilt-post.ts";
-import { sseDecoder } from "./sse.ts";
+import { sseDecoder } from "./sse-decoder.ts";
+import { callTimers } from "./timers.ts";
 import { sharedTransport, type Transport } from "./transport.ts";
 import type { CallScope, DiscoveredModel, OpenAIPath, Upstream } from "./upstream.ts";
-import { upstreamFailure } from "./upstream-errors.ts";
+import { UpstreamModel, UpstreamModelList } from "./upstream-models.ts";
 import { wholeAnswerAsChunk } from "./whole-answer.ts";
 
 // The SDK's timeout would also cap slow-but-alive requests; the proxy's timers are the real limits.

@@ -6,8 +6,8 @@ import type { ChatCompletionChunk, ChatCompletionCreateParams } from "openai/res
 import type { Completion, CompletionCreateParams } from "openai/resources/completions";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { AgentProtocol } from "../config/file.ts";
-import type { UpstreamModel } from "../schemas/upstream-models.ts";
-import type { Dialect } from "../translate/dialect.ts";
+import type { Dialect } from "../core/dialect.ts";
+import type { UpstreamModel } from "./upstream-models.ts";
 
 export type CallScope = {
 	/** Aborted when the client goes away: the upstream request is cancelled with it. */

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { cutShortEvent, overriddenBody, withoutReasoningItems } from "../../src/routes/protocol-relay.ts";
+import { cutShortEvent, overriddenBody, withoutReasoningItems } from "../../src/pipeline/protocol-relay.ts";
 import { startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import {
 	anthropicMessage,

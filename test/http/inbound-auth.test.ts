@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Elysia } from "elysia";
 import pino from "pino";
 import type { KeyConfig } from "../../src/config/file.ts";
-import type { ProxyError } from "../../src/errors.ts";
+import type { ProxyError } from "../../src/core/proxy-error.ts";
 import { inboundAuth, keyMatcher, presentedKey } from "../../src/http/inbound-auth.ts";
 import { requestLog } from "../../src/http/request-context.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ProxyError } from "../../src/errors.ts";
+import { ProxyError } from "../../src/core/proxy-error.ts";
 import { MAX_DECOMPRESSED_BYTES, nestingDepth, readJsonBody } from "../../src/http/json-body.ts";
 
 describe("nestingDepth", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import type { Retries } from "../../src/config/file.ts";
-import { type FailureKind, ProxyError } from "../../src/errors.ts";
+import { type FailureKind, ProxyError } from "../../src/core/proxy-error.ts";
 import { type AttemptContext, firstSuccess, retryAfterMs, retryDelay } from "../../src/routing/attempts.ts";
 import type { ModelRegistry, Route } from "../../src/routing/model-registry.ts";
 

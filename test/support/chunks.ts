@@ -1,6 +1,6 @@
 /** OpenAI chat-completion chunks built by hand, for the translation layer's unit tests. */
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import type { Piece } from "../../src/translate/upstream-events.ts";
+import type { Piece } from "../../src/core/upstream-chunks.ts";
 
 export type Delta = ChatCompletionChunk.Choice.Delta & {
 	reasoning_content?: string | null;

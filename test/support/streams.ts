@@ -2,13 +2,9 @@
  * The translation layer as async generators over pieces, for tests that feed it a whole stream at once; the
  * routes drive the same synchronous translators through `translateChunks`.
  */
-import { chatLines, generateLines, type StreamContext, translateChunks } from "../../src/translate/ollama-stream.ts";
-import {
-	type EventOptions,
-	eventTranslator,
-	type Piece,
-	type UpstreamEvent,
-} from "../../src/translate/upstream-events.ts";
+
+import { type EventOptions, eventTranslator, type Piece, type UpstreamEvent } from "../../src/core/upstream-chunks.ts";
+import { chatLines, generateLines, type StreamContext, translateChunks } from "../../src/protocols/ollama/stream.ts";
 
 const asPiece = (piece: Piece) => piece;
 

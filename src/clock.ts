@@ -1,7 +1,0 @@
-import type { Clock } from "./translate/clock.ts";
-
-/** The real clock: Bun's monotonic nanosecond counter and the wall clock. */
-export const systemClock: Clock = {
-	nowNs: () => Bun.nanoseconds(),
-	wallTime: () => new Date(),
-};

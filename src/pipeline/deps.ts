@@ -1,0 +1,16 @@
+import type { Logger } from "pino";
+import type { Settings } from "../config/settings.ts";
+import type { RequestLog } from "../http/request-context.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { ProxyMetrics } from "../metrics/proxy-metrics.ts";
+import type { ModelRegistry } from "../routing/model-registry.ts";
+
+/** Everything a route needs from outside, passed in so that tests can build the app around test upstreams. */
+export type AppDeps = {
+	settings: Settings;
+	registry: ModelRegistry;
+	log: Logger;
+	clock: Clock;
+	requests: RequestLog;
+	metrics: ProxyMetrics;
+};

@@ -1,0 +1,68 @@
+/**
+ * From a client's model name to an upstream answer: resolve the route (404 when nothing serves the name, 403 when
+ * the caller's key may not use it), then call the upstream with retries and fallbacks. Shared by every route that
+ * names a model.
+ */
+import { ProxyError } from "../core/proxy-error.ts";
+import { firstSuccess } from "../routing/attempts.ts";
+import type { Route } from "../routing/model-registry.ts";
+import type { CallScope } from "../upstream/upstream.ts";
+import type { AppDeps } from "./deps.ts";
+
+export async function routeFor(
+	deps: AppDeps,
+	request: Request,
+	model: string,
+	notFound: () => ProxyError,
+	// A route that already looked the model up (to pick its way) passes what it found instead of looking twice.
+	resolved: Promise<Route | undefined> = deps.registry.resolve(model),
+): Promise<Route> {
+	const record = deps.requests.recordOf(request);
+	record.model = model;
+	const route = await resolved;
+	if (!route) throw notFound();
+	if (!record.allows(route.name)) throw new ProxyError(403, `this API key may not use model '${model}'`);
+	// Metrics label only names the registry listed or configured: a passed-through name, or the name a glob entry
+	// matched, is the client's own choice and would grow the label set without bound.
+	record.routeModel = route.passthrough ? "passthrough" : (route.pattern ?? route.name);
+	return route;
+}
+
+/** Runs `call` against the route and, on failures before the first byte, against its retries and fallbacks. */
+export function dispatch<T>(
+	deps: AppDeps,
+	request: Request,
+	route: Route,
+	call: (route: Route, scope: CallScope) => Promise<T>,
+	modelName: string,
+	options: Pick<CallScope, "answeredByHeaders"> = {},
+): Promise<T> {
+	const scope = { signal: request.signal, modelName, ...options };
+	return firstSuccess(
+		route,
+		{
+			registry: deps.registry,
+			retriesOf: (name) =>
+				deps.settings.upstreams.find((u) => u.name === name)?.retries ?? { max: 0, backoff_ms: 1, max_wait_ms: 1 },
+			signal: request.signal,
+			log: deps.log,
+			onFailure: (failed, error) => deps.metrics.upstreamError(failed.upstream.name, error.kind ?? "unknown"),
+			allows: deps.requests.recordOf(request).allows,
+		},
+		(current) => call(current, scope),
+	);
+}
+
+/** The routes a caller may see: every listed model, less those the caller's key may not use. */
+export async function visibleRoutes(deps: AppDeps, request: Request): Promise<Route[]> {
+	const record = deps.requests.recordOf(request);
+	return (await deps.registry.list()).filter((route) => record.allows(route.name));
+}
+
+/** A real Ollama's answer, relayed as it came: status, content type and body bytes. */
+export function relayNative(response: Response): Response {
+	const headers = new Headers();
+	const type = response.headers.get("content-type");
+	if (type) headers.set("content-type", type);
+	return new Response(response.body, { status: response.status, headers });
+}

@@ -1,0 +1,35 @@
+/**
+ * What every streamed answer does around its stream, whatever its format: an unexpected failure logged and shown as
+ * a 500, the open-streams gauge closed, the upstream-error metric counted, and the request's one log line written
+ * when the stream ends (a stream logs itself then, not when its headers go out).
+ */
+import { ProxyError } from "../core/proxy-error.ts";
+import type { StreamSummary } from "../http/request-context.ts";
+import type { StreamOptions, StreamOutcome } from "../http/stream-body.ts";
+import type { AppDeps } from "./deps.ts";
+
+export function streamAccounting<T>(
+	deps: AppDeps,
+	request: Request,
+	upstream: string,
+	/** The stream's figures for the log line and the metrics (time to first token, token counts). */
+	figures: (outcome: StreamOutcome<T>) => Omit<StreamSummary, "status">,
+): StreamOptions<T> {
+	const reqId = deps.requests.recordOf(request).id;
+	return {
+		toError: (error) => {
+			deps.log.error({ err: error, reqId }, "stream failed");
+			return new ProxyError(500, "internal error");
+		},
+		onEnd: (outcome) => {
+			deps.metrics.streamClosed();
+			if (outcome.error?.kind) deps.metrics.upstreamError(upstream, outcome.error.kind);
+			deps.requests.end(request, {
+				status: outcome.aborted ? 499 : 200,
+				...(outcome.error && { error: outcome.error.message }),
+				...(outcome.aborted && { aborted: true }),
+				...figures(outcome),
+			});
+		},
+	};
+}

@@ -1,0 +1,126 @@
+/**
+ * The OpenAI-compatible surface Ollama itself serves under `/v1`. GitHub Copilot's Ollama provider discovers models
+ * through `/api/*` and then chats here, and OpenAI-SDK users point at it directly. Requests are relayed to the
+ * upstream as they are, with the model name mapped from its Ollama spelling to the upstream id; the answer's bytes
+ * (SSE or JSON) come back untouched, so every field the upstream sends reaches the client.
+ */
+import type { Server } from "bun";
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { modelNotFound } from "../../core/proxy-error.ts";
+import { jsonResponse } from "../../http/json-response.ts";
+import type { AppDeps } from "../../pipeline/deps.ts";
+import { dispatch, routeFor, visibleRoutes } from "../../pipeline/dispatch.ts";
+import { listedForChat, type ModelFacts } from "../../routing/model-facts.ts";
+import { applyParamOverrides } from "../../routing/param-overrides.ts";
+import type { OpenAIPath } from "../../upstream/upstream.ts";
+import { tokenLimitKey } from "../ollama/options.ts";
+import { requiredModel } from "../ollama/request-schemas.ts";
+
+/** Only what the proxy reads; everything else is relayed as sent. */
+export const OpenAIRequest = z.looseObject({
+	model: requiredModel,
+	stream: z.boolean().nullish(),
+});
+
+function openAIModel(facts: ModelFacts) {
+	return {
+		id: facts.name,
+		object: "model",
+		created: Math.floor(facts.modifiedAt.getTime() / 1000),
+		owned_by: facts.family,
+	};
+}
+
+// Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
+const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
+
+// The upstream's own request id (OpenAI's name first, then Anthropic's) is kept apart from the proxy's.
+const UPSTREAM_ID = new Set(["x-request-id", "request-id"]);
+
+/** The upstream's answer as the client gets it: status and body bytes untouched, with the headers worth keeping. */
+export function relayed(
+	upstream: Response,
+	body = upstream.body,
+	names: readonly string[] = RELAYED_HEADERS,
+): Response {
+	const headers = new Headers();
+	for (const name of names) {
+		const value = upstream.headers.get(name);
+		const as = UPSTREAM_ID.has(name) ? "x-upstream-request-id" : name;
+		if (value && !headers.has(as)) headers.set(as, value);
+	}
+	return new Response(body, { status: upstream.status, headers });
+}
+
+export function openAICompatRoutes(deps: AppDeps) {
+	const relay =
+		(path: OpenAIPath) =>
+		async ({
+			body,
+			request,
+			server,
+		}: {
+			body: z.infer<typeof OpenAIRequest>;
+			request: Request;
+			server: Server<unknown> | null;
+		}) => {
+			// A relayed stream can be quiet for minutes (reasoning): Bun's idle timer must not cut it.
+			server?.timeout(request, 0);
+			const route = await routeFor(deps, request, body.model, () => modelNotFound(body.model));
+			const upstream = await dispatch(
+				deps,
+				request,
+				route,
+				(current, scope) => {
+					const sent = { ...body, model: current.facts.id };
+					const overridden =
+						path === "/embeddings"
+							? sent
+							: applyParamOverrides(
+									sent,
+									current.params,
+									tokenLimitKey(path === "/chat/completions" ? "chat" : "completions", current.facts.id),
+								);
+					return current.upstream.forward(path, overridden, scope);
+				},
+				body.model,
+			);
+			return relayed(upstream);
+		};
+	const doc = (summary: string) => ({
+		body: OpenAIRequest,
+		parse: "json" as const,
+		detail: { summary, tags: ["openai"] },
+	});
+
+	return new Elysia({ name: "openai-compat" })
+		.post("/v1/chat/completions", relay("/chat/completions"), doc("OpenAI chat completions (SSE or JSON), relayed"))
+		.post("/v1/completions", relay("/completions"), doc("OpenAI text completions, relayed"))
+		.post("/v1/embeddings", relay("/embeddings"), doc("OpenAI embeddings, relayed"))
+		.get(
+			"/v1/models",
+			async ({ request }) =>
+				jsonResponse({
+					object: "list",
+					data: (await visibleRoutes(deps, request))
+						.filter((r) => listedForChat(r.facts))
+						.map((r) => openAIModel(r.facts)),
+				}),
+			{ detail: { summary: "The models of /api/tags, in OpenAI's shape", tags: ["openai"] } },
+		)
+		.get(
+			"/v1/models/*",
+			async ({ params, request }) => {
+				let name: string;
+				try {
+					name = decodeURIComponent(params["*"]);
+				} catch {
+					throw modelNotFound(params["*"]);
+				}
+				const route = await routeFor(deps, request, name, () => modelNotFound(name));
+				return jsonResponse(openAIModel(route.facts));
+			},
+			{ detail: { summary: "One model, in OpenAI's shape", tags: ["openai"] } },
+		);
+}
