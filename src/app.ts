@@ -10,28 +10,30 @@ import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
 import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
-import { errorResponse, openAIErrorResponse } from "./http/json-response.ts";
 import { pathOf, requestContext } from "./http/request-context.ts";
+import { PROXY_VERSION } from "./lib/version.ts";
 import type { AppDeps } from "./pipeline/deps.ts";
-import { anthropicErrorResponse } from "./protocols/anthropic/errors.ts";
+import { anthropicProtocol } from "./protocols/anthropic/descriptor.ts";
 import { messagesRoutes } from "./protocols/anthropic/routes.ts";
+import { ollamaProtocol } from "./protocols/ollama/descriptor.ts";
 import { chatRoutes } from "./protocols/ollama/routes/chat.ts";
 import { embedRoutes } from "./protocols/ollama/routes/embed.ts";
 import { metaRoutes } from "./protocols/ollama/routes/meta.ts";
 import { modelRoutes } from "./protocols/ollama/routes/models.ts";
 import { unsupportedRoutes } from "./protocols/ollama/routes/unsupported.ts";
+import { openAIProtocol } from "./protocols/openai/descriptor.ts";
 import { openAICompatRoutes } from "./protocols/openai/routes.ts";
 import { transcriptionRoutes } from "./protocols/openai/transcriptions.ts";
-import { responsesErrorResponse } from "./protocols/responses/errors.ts";
+import { responsesProtocol } from "./protocols/responses/descriptor.ts";
 import { responsesRoutes, storedResponsesRoutes } from "./protocols/responses/routes.ts";
-import { PROXY_VERSION } from "./version.ts";
 
-/** Each API family's errors come in its own shape: Anthropic's, the Responses API's, OpenAI's on `/v1/*`, else Ollama's. */
+// Asked in order: the agent protocols' paths lie inside OpenAI's `/v1`, and Ollama's API takes every other path.
+const PROTOCOLS = [anthropicProtocol, responsesProtocol, openAIProtocol, ollamaProtocol] as const;
+
+/** Each API family's errors come in its own shape: the first protocol that owns the path writes them. */
 function errorFor(pathname: string, error: ProxyError, requestId: string): Response {
-	if (pathname === "/v1/messages" || pathname.startsWith("/v1/messages/"))
-		return anthropicErrorResponse(error, requestId);
-	if (pathname === "/v1/responses" || pathname.startsWith("/v1/responses/")) return responsesErrorResponse(error);
-	return pathname.startsWith("/v1/") ? openAIErrorResponse(error) : errorResponse(error);
+	const protocol = PROTOCOLS.find((p) => p.owns(pathname)) ?? ollamaProtocol;
+	return protocol.errorResponse(error, requestId);
 }
 
 export function createApp(deps: AppDeps) {

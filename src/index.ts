@@ -2,10 +2,10 @@
 import { type Command, parseCli, USAGE, UsageError } from "./cli.ts";
 import { ConfigError } from "./config/env.ts";
 import { loadSettings, type Settings } from "./config/settings.ts";
+import { PROXY_VERSION } from "./lib/version.ts";
 import { createLogger } from "./log.ts";
 import { drainOnSignals, startServer } from "./server.ts";
 import { validate } from "./validate.ts";
-import { PROXY_VERSION } from "./version.ts";
 
 function fail(message: string): never {
 	process.stderr.write(`ollama-proxy: ${message}\n`);

@@ -5,7 +5,8 @@
 import type { Logger } from "pino";
 import type { Settings } from "./config/settings.ts";
 import { isGlob } from "./lib/glob.ts";
-import type { GlobAlias, Route, UpstreamStatus } from "./routing/model-registry.ts";
+import type { GlobAlias, Route } from "./routing/model-registry.ts";
+import type { UpstreamStatus } from "./routing/upstream-lists.ts";
 import { buildDeps } from "./server.ts";
 
 const COLUMNS = ["MODEL", "UPSTREAM", "UPSTREAM ID", "CAPABILITIES", "CONTEXT"] as const;

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import pino from "pino";
 import type { ModelConfig } from "../src/config/file.ts";
 import { loadSettings, type Settings } from "../src/config/settings.ts";
-import type { Capability } from "../src/protocols/ollama/response-schemas.ts";
-import type { Route, UpstreamStatus } from "../src/routing/model-registry.ts";
+import type { Capability } from "../src/core/target.ts";
+import type { Route } from "../src/routing/model-registry.ts";
+import type { UpstreamStatus } from "../src/routing/upstream-lists.ts";
 import { modelTable, upstreamLines, validate, warnings } from "../src/validate.ts";
 import { startTestUpstream, type TestUpstream } from "./support/upstream.ts";
 

@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { DIALECTS, SYSTEM_MESSAGES } from "../core/dialect.ts";
+import { Capability } from "../core/target.ts";
 import { isGlob } from "../lib/glob.ts";
-import { Capability } from "../protocols/ollama/response-schemas.ts";
 
 /** The agent protocols an upstream may speak itself, relayed to it instead of translated onto chat completions. */
 export const AGENT_PROTOCOLS = ["responses", "messages"] as const;

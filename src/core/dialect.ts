@@ -2,8 +2,7 @@
  * What an upstream accepts beyond OpenAI's own parameters. OpenAI answers 400 to parameters it does not know, so
  * llama.cpp-style sampling options and thinking switches are only sent to upstreams that take them.
  */
-import type { ChatRequest, GenerateRequest } from "../protocols/ollama/request-schemas.ts";
-import type { Capability } from "../protocols/ollama/response-schemas.ts";
+import type { Target } from "./target.ts";
 
 export const DIALECTS = ["openai", "openrouter", "vllm", "llamacpp"] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -20,16 +19,26 @@ export function systemMessagesOf(dialect: Dialect): SystemMessages {
 	return dialect === "vllm" || dialect === "llamacpp" ? "merged" : "in_place";
 }
 
-/** The upstream a request goes to: the model's id there, how it speaks, and what the model can do. */
-export type Target = { id: string; dialect: Dialect; capabilities: readonly Capability[] };
-
 /** The dialect a base URL implies: OpenRouter by its host, everything else strict OpenAI unless configured. */
 export function dialectOf(baseURL: string): Dialect {
 	const host = new URL(baseURL).hostname;
 	return host === "openrouter.ai" || host.endsWith(".openrouter.ai") ? "openrouter" : "openai";
 }
 
-type Think = ChatRequest["think"];
+/** The client's thinking switch, as every protocol here reduces it: on, off, or an effort level. */
+export type Think = boolean | "low" | "medium" | "high" | "max" | null | undefined;
+
+/** The sampling options some dialects take under their own names (Ollama's `options` spelling). */
+export type SamplingOptions =
+	| {
+			top_k?: number | null;
+			min_p?: number | null;
+			typical_p?: number | null;
+			repeat_penalty?: number | null;
+			repeat_last_n?: number | null;
+	  }
+	| null
+	| undefined;
 
 /** OpenAI's effort scale has no `max`; its `high` is the nearest. */
 const effort = (think: Think) => (think === "max" ? "high" : typeof think === "string" ? think : undefined);
@@ -58,7 +67,7 @@ export function reasoningParams(think: Think, target: Target): Record<string, un
 }
 
 /** Sampling options that llama.cpp, vLLM and OpenRouter accept under their own names. */
-export function extraSamplingParams(options: GenerateRequest["options"], dialect: Dialect): Record<string, unknown> {
+export function extraSamplingParams(options: SamplingOptions, dialect: Dialect): Record<string, unknown> {
 	if (!options || dialect === "openai") return {};
 	const out: Record<string, unknown> = {};
 	const put = (key: string, value: number | null | undefined) => {

@@ -5,7 +5,17 @@
  */
 import type { ChatCompletionTokenLogprob } from "openai/resources/chat/completions";
 import type { CompletionChoice } from "openai/resources/completions";
-import type { Logprob } from "../protocols/ollama/response-schemas.ts";
+import { z } from "zod";
+
+const TokenLogprob = z.object({
+	token: z.string(),
+	logprob: z.number(),
+	bytes: z.array(z.number().int()).optional(),
+});
+
+/** One token's log-probability with its alternatives: Ollama's shape, which the other protocols map from. */
+export const Logprob = TokenLogprob.extend({ top_logprobs: z.array(TokenLogprob).optional() });
+export type Logprob = z.infer<typeof Logprob>;
 
 type TokenLogprob = { token: string; logprob: number; bytes?: number[] | null };
 

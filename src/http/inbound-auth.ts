@@ -5,7 +5,6 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
-import type { KeyConfig } from "../config/file.ts";
 import { ProxyError } from "../core/proxy-error.ts";
 import { globMatcher } from "../lib/glob.ts";
 import { pathOf, type RequestLog } from "./request-context.ts";
@@ -14,6 +13,9 @@ import { pathOf, type RequestLog } from "./request-context.ts";
 const OPEN_PATHS = new Set(["/", "/health", "/health/ready"]);
 const isOpen = (pathname: string) =>
 	OPEN_PATHS.has(pathname) || pathname === "/swagger" || pathname.startsWith("/swagger/");
+
+/** What this layer needs of a configured key; the configuration file's entries have this shape. */
+export type InboundKey = { key: string; name?: string; models: readonly string[] };
 
 type Key = { digest: Buffer; name: string; allows: (model: string) => boolean };
 
@@ -26,7 +28,7 @@ export function presentedKey(headers: Headers): string | undefined {
 }
 
 /** Finds the configured key equal to `presented`, comparing fixed-length digests so timing says nothing. */
-export function keyMatcher(keys: readonly KeyConfig[]) {
+export function keyMatcher(keys: readonly InboundKey[]) {
 	const known: Key[] = keys.map((k, i) => ({
 		digest: digest(k.key),
 		name: k.name ?? `key-${i + 1}`,
@@ -42,7 +44,7 @@ export function keyMatcher(keys: readonly KeyConfig[]) {
 }
 
 export function inboundAuth(
-	keys: readonly KeyConfig[] | undefined,
+	keys: readonly InboundKey[] | undefined,
 	requests: RequestLog,
 	reject: (pathname: string, error: ProxyError, requestId: string) => Response,
 ) {

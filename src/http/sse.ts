@@ -4,9 +4,8 @@
  * Each value the source yields is one upstream chunk's events, written together. No `[DONE]`: neither protocol has it.
  */
 import type { ProxyError } from "../core/proxy-error.ts";
+import type { SseEvent } from "../core/renderer.ts";
 import { type StreamOptions, streamResponse } from "./stream-body.ts";
-
-export type SseEvent = { event: string; data: Record<string, unknown> };
 
 // Ollama's set for both protocols; `no-cache` also keeps proxies in between from buffering the stream.
 const SSE_HEADERS = { "cache-control": "no-cache", connection: "keep-alive" };

@@ -5,38 +5,23 @@
  * them into one JSON body. Nothing is committed to the client before the upstream answered.
  */
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { type Target, withoutReasoningParams } from "../core/dialect.ts";
+import { withoutReasoningParams } from "../core/dialect.ts";
 import { modelNotFound, ProxyError } from "../core/proxy-error.ts";
+import type { ProtocolRenderer, SseEvent } from "../core/renderer.ts";
 import { mergeSystemMessages } from "../core/system-messages.ts";
-import { chatPiece, type Piece } from "../core/upstream-chunks.ts";
+import type { Target } from "../core/target.ts";
+import { tokenLimitKey } from "../core/token-limit.ts";
+import { chatPiece } from "../core/upstream-chunks.ts";
 import { jsonResponse } from "../http/json-response.ts";
 import { QUIET, withKeepalive } from "../http/keepalive.ts";
 import type { StreamSummary } from "../http/request-context.ts";
-import { type SseEvent, sseResponse } from "../http/sse.ts";
-import { tokenLimitKey } from "../protocols/ollama/options.ts";
+import { sseResponse } from "../http/sse.ts";
 import type { ModelFacts } from "../routing/model-facts.ts";
 import { type Route, routeTarget } from "../routing/model-registry.ts";
 import { applyParamOverrides } from "../routing/param-overrides.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, routeFor } from "./dispatch.ts";
 import { streamAccounting } from "./stream-accounting.ts";
-
-/** What a protocol supplies: its events for each stage of one answer, and the whole body for a non-streaming client. */
-export type ProtocolRenderer = {
-	/** Sent as soon as the upstream answered, before the first token: long prefills then show progress. */
-	start(): SseEvent[];
-	push(piece: Piece): SseEvent[];
-	/** The closing events; throws when the answer cannot be rendered (it is then a failure like any other). */
-	finish(): SseEvent[];
-	/** The terminal events of a failure after the stream began. */
-	fail(error: ProxyError): SseEvent[];
-	/** An event that keeps a silent stream alive (clients give up on silence; SSE comments do not count for them). */
-	keepalive?(): SseEvent[];
-	/** The whole body, once `finish` has returned. */
-	whole(): Record<string, unknown>;
-	/** Token counts for the log line and the metrics, once `finish` has returned. */
-	usage(): { promptTokens: number; completionTokens: number };
-};
 
 export type AgentCall = {
 	request: Request;

@@ -8,12 +8,12 @@
 import type { Logger } from "pino";
 import type { ModelConfig, ModelParams } from "../config/file.ts";
 import type { Settings } from "../config/settings.ts";
-import type { Target } from "../core/dialect.ts";
-import { ProxyError } from "../core/proxy-error.ts";
+import type { Target } from "../core/target.ts";
 import { globMatcher, isGlob } from "../lib/glob.ts";
 import type { DiscoveredModel, Upstream } from "../upstream/upstream.ts";
 import { type ModelFacts, modelFacts } from "./model-facts.ts";
 import { lookupKey, ollamaName } from "./model-names.ts";
+import { type UpstreamStatus, upstreamLists } from "./upstream-lists.ts";
 
 export type Route = {
 	/** The name clients see, with its tag. */
@@ -37,8 +37,6 @@ export type Route = {
 /** A glob entry of the configuration and what it stands for now; no route while its target is not listed. */
 export type GlobAlias = { pattern: string; target?: string; route?: Route };
 
-export type UpstreamStatus = { name: string; models: number; ok: boolean; error?: string; ageMs?: number };
-
 export type ModelRegistry = {
 	/** Every model clients may see. Rejects only when no upstream could list anything. */
 	list(): Promise<Route[]>;
@@ -54,19 +52,6 @@ export function routeTarget(route: Route): Target {
 	return { id: route.facts.id, dialect: route.upstream.dialect, capabilities: route.facts.capabilities };
 }
 
-type Listing = {
-	models?: DiscoveredModel[];
-	/** When the last good list arrived. */
-	at: number;
-	/** When the last attempt failed, so that a dead upstream is asked again only after a pause. */
-	failedAt?: number;
-	loading?: Promise<void>;
-	error?: unknown;
-};
-
-// How long a failed model list is not asked for again: a dead upstream must not slow every request.
-const RETRY_FAILED_LIST_MS = 5_000;
-
 export type RegistryOptions = {
 	settings: Pick<Settings, "upstreams" | "models" | "modelsCacheTtlMs" | "defaultContextLength">;
 	upstreams: ReadonlyMap<string, Upstream>;
@@ -75,10 +60,9 @@ export type RegistryOptions = {
 };
 
 export function modelRegistry({ settings, upstreams, log, now = Date.now }: RegistryOptions): ModelRegistry {
-	const listings = new Map<string, Listing>();
+	const lists = upstreamLists({ settings, upstreams, log, now });
 	const firstSeen = new Map<string, Date>();
-	// Bumped whenever a list arrives: the model table is rebuilt only then, not on every request.
-	let version = 0;
+	// The model table is rebuilt only when a list arrived, not on every request.
 	let built: { version: number; routes: Route[]; byKey: Map<string, Route> } | undefined;
 	// Each upstream's globs, compiled once.
 	const filters = new Map(
@@ -94,6 +78,8 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		.filter((model) => isGlob(model.name))
 		.map((model) => ({ model, matches: globMatcher([model.name]) }));
 	const exactModels = settings.models.filter((model) => !isGlob(model.name));
+	// An entry that names its upstream is served whether or not any list could be had.
+	const servesConfigured = exactModels.some((m) => m.upstream !== undefined);
 
 	const facts = (model: DiscoveredModel) => {
 		let seen = firstSeen.get(model.id);
@@ -103,52 +89,6 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		}
 		return modelFacts(model, { defaultContextLength: settings.defaultContextLength, firstSeen: seen });
 	};
-
-	function load(name: string, listing: Listing): Promise<void> {
-		const upstream = upstreams.get(name) as Upstream;
-		listing.loading ??= upstream
-			.listModels({ signal: new AbortController().signal })
-			.then(
-				(models) => {
-					Object.assign(listing, { models, at: now(), error: undefined, failedAt: undefined });
-					version++;
-				},
-				(error) => {
-					listing.error = error;
-					listing.failedAt = now();
-					// Keep serving the last good list: an upstream that is down keeps its models listed.
-					log.warn({ err: error, upstream: name }, "model list unavailable");
-				},
-			)
-			.finally(() => {
-				listing.loading = undefined;
-			});
-		return listing.loading;
-	}
-
-	const nothingListedYet = () => ![...listings.values()].some((l) => l.models);
-
-	/** Every listing, fresh enough: loads what was never loaded, refreshes stale ones in the background. */
-	async function listingsNow(): Promise<void> {
-		const waits: Promise<void>[] = [];
-		for (const upstream of settings.upstreams) {
-			if (!upstream.discover) continue;
-			let listing = listings.get(upstream.name);
-			if (!listing) {
-				listing = { at: 0 };
-				listings.set(upstream.name, listing);
-			}
-			if (listing.failedAt !== undefined && now() - listing.failedAt < RETRY_FAILED_LIST_MS) continue;
-			const stale = now() - listing.at >= settings.modelsCacheTtlMs;
-			// A list never asked for is waited on; a failed one only while no upstream has any list at all (the answer
-			// would be a 502 anyway). Otherwise refreshes and retries run in the background, so a dead upstream does
-			// not slow down the requests for the others.
-			if (!listing.models && (listing.failedAt === undefined || nothingListedYet()))
-				waits.push(load(upstream.name, listing));
-			else if (stale) void load(upstream.name, listing);
-		}
-		await Promise.all(waits);
-	}
 
 	/** A model's facts with the configuration's context length and capabilities laid over them. */
 	const overridden = (facts: ModelFacts, model: ModelConfig): ModelFacts => ({
@@ -161,7 +101,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 	function configuredRoute(model: ModelConfig, upstreamName: string, name: string): Route {
 		const upstream = upstreams.get(upstreamName) as Upstream;
 		const id = model.id ?? model.name;
-		const discovered = listings.get(upstreamName)?.models?.find((m) => m.id === id);
+		const discovered = lists.models(upstreamName)?.find((m) => m.id === id);
 		const base = facts(discovered ?? { id });
 		return {
 			name,
@@ -205,7 +145,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 		}
 		const discoveredRoutes: Route[] = [];
 		for (const settingsUpstream of settings.upstreams) {
-			const listed = listings.get(settingsUpstream.name)?.models ?? [];
+			const listed = lists.models(settingsUpstream.name) ?? [];
 			const wanted = filters.get(settingsUpstream.name) as (id: string) => boolean;
 			const upstream = upstreams.get(settingsUpstream.name) as Upstream;
 			for (const model of listed) {
@@ -241,27 +181,15 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 	}
 
 	async function current() {
-		await listingsNow();
-		if (built?.version !== version) built = { version, ...build() };
+		await lists.refresh();
+		if (built?.version !== lists.version()) built = { version: lists.version(), ...build() };
 		return built;
-	}
-
-	/** The error to give when nothing at all could be listed. */
-	function nothingListed(): ProxyError | undefined {
-		const discovering = settings.upstreams.filter((u) => u.discover);
-		if (exactModels.some((m) => m.upstream !== undefined) || discovering.length === 0) return undefined;
-		const failures = discovering.map((u) => listings.get(u.name)).filter((l) => l && !l.models && l.error);
-		if (failures.length < discovering.length) return undefined;
-		const error = failures[0]?.error;
-		return error instanceof ProxyError
-			? error
-			: new ProxyError(502, "no upstream could list its models", {}, "connect");
 	}
 
 	return {
 		async list() {
 			const { routes } = await current();
-			const failure = routes.length === 0 ? nothingListed() : undefined;
+			const failure = routes.length === 0 && !servesConfigured ? lists.nothingListed() : undefined;
 			if (failure) throw failure;
 			return routes;
 		},
@@ -284,7 +212,7 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 			// One upstream whose list is down: pass the name through (within the upstream's filters), so inference
 			// keeps working with servers whose /models is broken.
 			const only = settings.upstreams.length === 1 ? settings.upstreams[0] : undefined;
-			if (!only || listings.get(only.name)?.models || !listings.get(only.name)?.error) return undefined;
+			if (!only || lists.models(only.name) || !lists.failed(only.name)) return undefined;
 			const tagless = name.replace(/:latest$/i, "");
 			const id = tagless.startsWith(only.prefix) ? tagless.slice(only.prefix.length) : tagless;
 			if (!filters.get(only.name)?.(id)) return undefined;
@@ -310,20 +238,6 @@ export function modelRegistry({ settings, upstreams, log, now = Date.now }: Regi
 				};
 			});
 		},
-		status() {
-			return settings.upstreams
-				.filter((u) => u.discover)
-				.map((u) => {
-					const listing = listings.get(u.name);
-					const error = listing?.error;
-					return {
-						name: u.name,
-						models: listing?.models?.length ?? 0,
-						ok: Boolean(listing?.models) && !error,
-						...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }),
-						...(listing?.models && { ageMs: now() - listing.at }),
-					};
-				});
-		},
+		status: lists.status,
 	};
 }

@@ -1,16 +1,16 @@
 /**
- * An Upstream from its settings, backed by the official openai SDK (its Azure client for `kind: azure`; a real
- * Ollama is reached through its own OpenAI-compatible `/v1` plus its native `/api/*`). The SDK's own retries are
- * off: retries happen once, in the routing layer, and only before the first byte. Its timeout is replaced by the
- * connect / first-byte / idle timers.
+ * An Upstream from its settings: chat, completions and embeddings through the official openai SDK's client (see
+ * `sdk-client.ts`), the hot chat and completion calls prebuilt from it, the `/v1` and agent-protocol relays, and a
+ * real Ollama's native `/api/*`. Every failure leaves as a ProxyError.
  */
-import OpenAI, { APIError, AzureOpenAI } from "openai";
+import { APIError } from "openai";
 import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../core/proxy-error.ts";
 import { upstreamFailure } from "./errors.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
 import { prebuiltPost } from "./prebuilt-post.ts";
+import { ollamaRoot, ownsAuthorization, sdkClient } from "./sdk-client.ts";
 import { sseDecoder } from "./sse-decoder.ts";
 import { callTimers } from "./timers.ts";
 import { sharedTransport, type Transport } from "./transport.ts";
@@ -18,9 +18,6 @@ import type { CallScope, DiscoveredModel, OpenAIPath, Upstream } from "./upstrea
 import { UpstreamModel, UpstreamModelList } from "./upstream-models.ts";
 import { wholeAnswerAsChunk } from "./whole-answer.ts";
 
-// The SDK's timeout would also cap slow-but-alive requests; the proxy's timers are the real limits.
-const NO_SDK_TIMEOUT = 2_147_483_647;
-const AZURE_API_VERSION = "2024-10-21";
 // Anthropic's API refuses requests without it; the servers that copy the API ignore it.
 const ANTHROPIC_VERSION = "2023-06-01";
 
@@ -30,37 +27,6 @@ export type UpstreamOptions = {
 	/** How requests are sent; by default the process-wide transport bounded by `max_upstream_connections`. */
 	transport?: Transport;
 };
-
-/** Whether the operator set an Authorization header of their own, which then wins over `api_key`. */
-const ownsAuthorization = (headers: Record<string, string>) =>
-	Object.keys(headers).some((h) => h.toLowerCase() === "authorization");
-
-/** A real Ollama's root URL, without a trailing slash: its OpenAI API is under `/v1`, its own under `/api`. */
-const ollamaRoot = (settings: ResolvedUpstream) => settings.base_url.replace(/\/+$/, "");
-
-function sdkClient(settings: ResolvedUpstream, send: Transport["fetch"]): OpenAI {
-	const common = {
-		fetch: send,
-		maxRetries: 0,
-		timeout: NO_SDK_TIMEOUT,
-		// The SDK refuses to start without a key; keyless servers (vLLM, LM Studio, Ollama) get no Authorization header.
-		apiKey: settings.api_key || "unset",
-		// …unless the operator set an Authorization header of their own (a gateway's Basic auth, say).
-		defaultHeaders: {
-			...settings.headers,
-			...(!settings.api_key && !ownsAuthorization(settings.headers) && { Authorization: null }),
-		},
-	};
-	if (settings.kind === "azure") {
-		return new AzureOpenAI({
-			...common,
-			endpoint: settings.base_url,
-			apiVersion: settings.api_version ?? AZURE_API_VERSION,
-		});
-	}
-	const baseURL = settings.kind === "ollama" ? `${ollamaRoot(settings)}/v1` : settings.base_url;
-	return new OpenAI({ ...common, baseURL });
-}
 
 /**
  * One event's data as JSON. Errors take the shapes the SDK gives them, so one mapping serves both: a malformed

@@ -7,7 +7,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
-import { cutShortEvent, overriddenBody, withoutReasoningItems } from "../../src/pipeline/protocol-relay.ts";
+import { overriddenBody } from "../../src/pipeline/protocol-relay.ts";
+import { anthropicRelay } from "../../src/protocols/anthropic/descriptor.ts";
+import { responsesRelay, withoutReasoningItems } from "../../src/protocols/responses/descriptor.ts";
+
+const rules = { messages: anthropicRelay, responses: responsesRelay } as const;
+
 import { startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import {
 	anthropicMessage,
@@ -374,7 +379,7 @@ describe("overriddenBody: a model's params on the protocol's own fields", () => 
 			expected: { max_tokens: 5 },
 		},
 	])("$kind", ({ protocol, body, params, expected }) => {
-		expect(overriddenBody(protocol, body as Record<string, unknown>, params as never)).toEqual(
+		expect(overriddenBody(rules[protocol], body as Record<string, unknown>, params as never)).toEqual(
 			expected as Record<string, unknown>,
 		);
 	});
@@ -418,6 +423,6 @@ describe("cutShortEvent: the protocol's last words for a relayed stream cut shor
 				'event: error\ndata: {"type":"error","code":"server_error","message":"upstream went quiet for 5 ms","param":null}\n\n',
 		},
 	])("$kind", ({ protocol, message, expected }) => {
-		expect(cutShortEvent(protocol, message, "req_1")).toBe(expected);
+		expect(rules[protocol].cutShortEvent(message, "req_1")).toBe(expected);
 	});
 });

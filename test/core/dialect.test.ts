@@ -6,11 +6,10 @@ import {
 	extraSamplingParams,
 	reasoningField,
 	reasoningParams,
-	type Target,
 	withoutReasoningParams,
 } from "../../src/core/dialect.ts";
+import type { Capability, Target } from "../../src/core/target.ts";
 import type { ChatRequest, GenerateRequest } from "../../src/protocols/ollama/request-schemas.ts";
-import type { Capability } from "../../src/protocols/ollama/response-schemas.ts";
 
 const THINKING: readonly Capability[] = ["completion", "tools", "thinking"];
 const NOT_THINKING: readonly Capability[] = ["completion", "tools"];

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionTokenLogprob } from "openai/resources/chat/completions";
 import type { CompletionChoice } from "openai/resources/completions";
+import type { Logprob } from "../../src/core/logprobs.ts";
 import { fromChatLogprobs, fromCompletionLogprobs } from "../../src/core/logprobs.ts";
-import type { Logprob } from "../../src/protocols/ollama/response-schemas.ts";
 
 describe("fromChatLogprobs: chat `logprobs.content[]` maps one to one onto Ollama's `logprobs[]`", () => {
 	test.each<{ kind: string; content: ChatCompletionTokenLogprob[] | null | undefined; logprobs: string }>([

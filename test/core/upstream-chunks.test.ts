@@ -1,17 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { Completion, CompletionUsage } from "openai/resources/completions";
+import type { Logprob } from "../../src/core/logprobs.ts";
 import { ProxyError } from "../../src/core/proxy-error.ts";
-import {
-	chatPiece,
-	completionPiece,
-	doneReasonFrom,
-	type EventOptions,
-	type Piece,
-	parseToolArguments,
-	type UpstreamEvent,
-} from "../../src/core/upstream-chunks.ts";
-import type { Logprob } from "../../src/protocols/ollama/response-schemas.ts";
+import { chatPiece, completionPiece, type Piece, parseToolArguments } from "../../src/core/upstream-chunks.ts";
+import { doneReasonFrom, type EventOptions, type UpstreamEvent } from "../../src/protocols/ollama/events.ts";
 import { chunk, type Delta, feed, finish, piecesOf, toolCalls, usage } from "../support/chunks.ts";
 import { upstreamEvents } from "../support/streams.ts";
 

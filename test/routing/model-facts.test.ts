@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import type { Capability } from "../../src/protocols/ollama/response-schemas.ts";
+import type { Capability } from "../../src/core/target.ts";
+import { modelDetails, showResponse, tagsEntry } from "../../src/protocols/ollama/model-info.ts";
 import {
 	capabilitiesOf,
 	contextLengthOf,
@@ -7,10 +8,7 @@ import {
 	familyOf,
 	listedForChat,
 	type ModelFacts,
-	modelDetails,
 	modelFacts,
-	showResponse,
-	tagsEntry,
 } from "../../src/routing/model-facts.ts";
 import type { UpstreamModel } from "../../src/upstream/upstream-models.ts";
 

@@ -3,7 +3,8 @@
  * routes drive the same synchronous translators through `translateChunks`.
  */
 
-import { type EventOptions, eventTranslator, type Piece, type UpstreamEvent } from "../../src/core/upstream-chunks.ts";
+import type { Piece } from "../../src/core/upstream-chunks.ts";
+import { type EventOptions, eventTranslator, type UpstreamEvent } from "../../src/protocols/ollama/events.ts";
 import { chatLines, generateLines, type StreamContext, translateChunks } from "../../src/protocols/ollama/stream.ts";
 
 const asPiece = (piece: Piece) => piece;

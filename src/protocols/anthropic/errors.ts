@@ -2,7 +2,7 @@
  * Errors on `/v1/messages*` in Anthropic's shape, `{"type":"error","error":{"type","message"},"request_id"}`, which
  * `@anthropic-ai/sdk` turns into its error classes. The same body is the mid-stream `error` event.
  */
-import { isContextOverflow, type ProxyError } from "../../core/proxy-error.ts";
+import { isContextOverflow, ProxyError } from "../../core/proxy-error.ts";
 import { jsonResponse } from "../../http/json-response.ts";
 
 /** Anthropic's error type for a failure, by status as Ollama's `anthropic.NewError` names them, plus the proxy's own. */
@@ -63,4 +63,15 @@ export function anthropicErrorResponse(error: ProxyError, requestId: string): Re
 	// bare 401 for minutes); the Stainless SDKs and Claude Code honour this header.
 	if (error.kind === "auth" || error.status === 401) headers["x-should-retry"] = "false";
 	return jsonResponse(anthropicErrorBody(error, requestId), error.status, headers);
+}
+
+/**
+ * The last event of a relayed stream cut short (the upstream went quiet or its connection broke): the SDK raises an
+ * `error` event, where a bare end would leave Claude Code waiting for `message_stop`.
+ */
+export function cutShortEvent(message: string, requestId: string): string {
+	const error = /went quiet/.test(message)
+		? new ProxyError(504, message, {}, "timeout")
+		: new ProxyError(502, message, {}, "stream");
+	return `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error, requestId))}\n\n`;
 }

@@ -12,7 +12,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { type Dialect, reasoningField } from "../../core/dialect.ts";
 import { imageDataUrl } from "../../core/images.ts";
-import { INTERRUPTED_RESULT } from "../ollama/chat-history.ts";
+import { INTERRUPTED_RESULT } from "../../core/tool-history.ts";
 import type { ContentBlock, ImageBlock, KnownBlock, Message } from "./schema.ts";
 
 /** The block schema whose `type` admits T (`tool_use` and `server_tool_use` share one). */

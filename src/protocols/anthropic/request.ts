@@ -8,14 +8,12 @@ import type {
 	ChatCompletionTool,
 	ChatCompletionToolChoiceOption,
 } from "openai/resources/chat/completions";
-import { extraSamplingParams, reasoningParams, type Target } from "../../core/dialect.ts";
-import { tokenLimitKey } from "../ollama/options.ts";
-import type { ChatRequest } from "../ollama/request-schemas.ts";
+import { extraSamplingParams, reasoningParams, type Think } from "../../core/dialect.ts";
+import type { Target } from "../../core/target.ts";
+import { tokenLimitKey } from "../../core/token-limit.ts";
 import { toChatMessages } from "./messages.ts";
 import type { MessagesRequest, Tool, ToolChoice } from "./schema.ts";
 import { inputBytes } from "./token-estimate.ts";
-
-type Think = ChatRequest["think"];
 
 // Claude Code's per-request attribution line: its hash changes every request, so keeping it would make each prompt
 // differ from the first bytes on and defeat the upstream's prefix cache (llama.cpp and vllm-mlx strip it too).
@@ -90,7 +88,7 @@ export type ContextFacts = {
 	keepBillingHeader?: boolean;
 };
 
-export function messagesToOpenAI(
+export function toChatParams(
 	request: MessagesRequest,
 	target: Target,
 	context: ContextFacts = {},

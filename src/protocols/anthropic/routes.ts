@@ -9,10 +9,11 @@ import { jsonResponse } from "../../http/json-response.ts";
 import { agentAnswer } from "../../pipeline/agent-answer.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { routeFor } from "../../pipeline/dispatch.ts";
-import { relayProtocol, relaysNatively } from "../../pipeline/protocol-relay.ts";
-import { messagesToOpenAI, thinkOf } from "./request.ts";
+import { relayOrTranslate } from "../../pipeline/protocol-relay.ts";
+import { anthropicProtocol } from "./descriptor.ts";
+import { thinkOf, toChatParams } from "./request.ts";
 import { CountTokensRequest, MessagesRequest, requestProblem } from "./schema.ts";
-import { anthropicRenderer } from "./stream.ts";
+import { renderer } from "./stream.ts";
 import { estimateInputTokens } from "./token-estimate.ts";
 
 /** Blocks and tools the proxy cannot take are a 400 before the model is even looked up, as in Ollama. */
@@ -30,33 +31,32 @@ export function messagesRoutes(deps: AppDeps) {
 				const body = checked(sent);
 				// Long prefills and reasoning can be quiet for minutes; the idle timer must not cut them.
 				server?.timeout(request, 0);
-				const resolved = deps.registry.resolve(body.model);
-				if (relaysNatively(await resolved, "messages"))
-					return relayProtocol(deps, { request, protocol: "messages", body, model: body.model, resolved });
 				const estimatedInputTokens = estimateInputTokens(body);
 				const requestId = deps.requests.recordOf(request).id;
-				return agentAnswer(deps, {
-					request,
-					model: body.model,
-					resolved,
-					// Claude Code sends `accept: application/json` even when it streams: only the body decides.
-					stream: body.stream ?? false,
-					path: "/v1/messages",
-					params: (target, facts) =>
-						messagesToOpenAI(body, target, {
-							// The configured fallback is a guess, not the model's window: clamping to it could starve answers.
-							contextLength:
-								facts.contextLength === deps.settings.defaultContextLength ? undefined : facts.contextLength,
-							keepBillingHeader: deps.settings.agents.keep_billing_header,
-						}),
-					renderer: () =>
-						anthropicRenderer({
-							model: body.model,
-							requestId,
-							estimatedInputTokens,
-							hideThinking: thinkOf(body) === false,
-						}),
-				});
+				return relayOrTranslate(deps, anthropicProtocol, { request, body, model: body.model }, (resolved) =>
+					agentAnswer(deps, {
+						request,
+						model: body.model,
+						resolved,
+						// Claude Code sends `accept: application/json` even when it streams: only the body decides.
+						stream: body.stream ?? false,
+						path: "/v1/messages",
+						params: (target, facts) =>
+							toChatParams(body, target, {
+								// The configured fallback is a guess, not the model's window: clamping to it could starve answers.
+								contextLength:
+									facts.contextLength === deps.settings.defaultContextLength ? undefined : facts.contextLength,
+								keepBillingHeader: deps.settings.agents.keep_billing_header,
+							}),
+						renderer: () =>
+							renderer({
+								model: body.model,
+								requestId,
+								estimatedInputTokens,
+								hideThinking: thinkOf(body) === false,
+							}),
+					}),
+				);
 			},
 			{
 				body: MessagesRequest,

@@ -5,7 +5,7 @@
  * messages reach the client exactly as Ollama words them instead of behind a field path.
  */
 import { z } from "zod";
-import { requiredModel } from "../ollama/request-schemas.ts";
+import { requiredModel } from "../../core/model-field.ts";
 
 const MAX_TOKENS = "max_tokens is required and must be positive";
 const MESSAGES_REQUIRED = "messages is required";

@@ -7,10 +7,9 @@
 
 import { type AgentUsage, assistantBlocks, type BlockEvent, type FinishedCall } from "../../core/assistant-blocks.ts";
 import type { ProxyError } from "../../core/proxy-error.ts";
+import type { ProtocolRenderer, SseEvent } from "../../core/renderer.ts";
 import { type Piece, parseToolArguments } from "../../core/upstream-chunks.ts";
-import type { SseEvent } from "../../http/sse.ts";
 import { randomId } from "../../lib/random-id.ts";
-import type { ProtocolRenderer } from "../../pipeline/agent-answer.ts";
 import { anthropicErrorBody } from "./errors.ts";
 import { bytes, tokensOfBytes } from "./token-estimate.ts";
 
@@ -77,7 +76,7 @@ export type AnthropicRendererOptions = {
 	hideThinking?: boolean;
 };
 
-export function anthropicRenderer(options: AnthropicRendererOptions): ProtocolRenderer {
+export function renderer(options: AnthropicRendererOptions): ProtocolRenderer {
 	const blocks = assistantBlocks();
 	const id = randomId("msg_");
 	const content: ContentBlock[] = [];

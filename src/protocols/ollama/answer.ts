@@ -4,8 +4,8 @@
  * them into one object for `stream: false`.
  */
 
-import type { Target } from "../../core/dialect.ts";
 import { modelNotFound, ProxyError } from "../../core/proxy-error.ts";
+import type { Target } from "../../core/target.ts";
 import { jsonResponse } from "../../http/json-response.ts";
 import { ndjsonResponse } from "../../http/ndjson.ts";
 import type { StreamSummary } from "../../http/request-context.ts";

@@ -13,9 +13,6 @@ import type { ChatMessage } from "./request-schemas.ts";
 
 type PendingCall = { id: string; name: string };
 
-/** The result of a call that history never answered: OpenAI rejects an assistant call without its tool message. */
-export const INTERRUPTED_RESULT = "(no result: the call was interrupted)";
-
 /** A stable id for a call the client sent without one, so the same history always maps to the same request. */
 export function syntheticCallId(messageIndex: number, callIndex: number): string {
 	return `call_m${messageIndex}c${callIndex}`;

@@ -10,9 +10,10 @@ import type {
 	ChatCompletionTool,
 } from "openai/resources/chat/completions";
 import type { CompletionCreateParams } from "openai/resources/completions";
-import { extraSamplingParams, reasoningParams, type Target } from "../../core/dialect.ts";
+import { extraSamplingParams, reasoningParams } from "../../core/dialect.ts";
 import { withImages } from "../../core/images.ts";
 import { badRequest } from "../../core/proxy-error.ts";
+import type { Target } from "../../core/target.ts";
 import { toOpenAIMessages } from "./chat-history.ts";
 import { samplingParams } from "./options.ts";
 import type { ChatRequest, GenerateRequest, Tool } from "./request-schemas.ts";

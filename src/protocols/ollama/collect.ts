@@ -2,7 +2,9 @@
  * `stream: false`: the streamed objects folded into one, as Ollama does it — text, thinking, tool calls and
  * log-probabilities concatenated, everything else from the final object.
  */
-import type { ChatResponse, GenerateResponse, Logprob } from "./response-schemas.ts";
+
+import type { Logprob } from "../../core/logprobs.ts";
+import type { ChatResponse, GenerateResponse } from "./response-schemas.ts";
 
 export async function collectChat(lines: AsyncIterable<ChatResponse>): Promise<ChatResponse | undefined> {
 	let content = "";

@@ -3,6 +3,7 @@
  * integer ≥ 1 ns for durations: Open WebUI shows tokens/s only when durations are positive, and the Vercel
  * providers' zod schemas require all of them on the final object.
  */
+import type { TokenUsage } from "../../core/upstream-chunks.ts";
 import type { Metrics } from "./response-schemas.ts";
 
 /** Monotonic readings (ns) taken along one request. */
@@ -14,15 +15,6 @@ export type Timings = {
 	/** The first token arrived (the end, when none did). */
 	firstToken: number;
 	end: number;
-};
-
-export type TokenUsage = {
-	promptTokens: number;
-	completionTokens: number;
-	/** Prompt tokens the upstream served from its cache, when it says (agent protocols report them apart). */
-	cachedTokens?: number;
-	/** Completion tokens spent on reasoning, when the upstream says. */
-	reasoningTokens?: number;
 };
 
 const span = (from: number, to: number) => Math.max(1, Math.round(to - from));

@@ -3,6 +3,7 @@
  * unknown parameters, so the llama.cpp-only ones (`top_k`, `min_p`, `repeat_penalty`, …) are dropped here.
  */
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import { usesMaxCompletionTokens } from "../../core/token-limit.ts";
 import type { OllamaOptions } from "./request-schemas.ts";
 
 export type SamplingParams = Pick<
@@ -16,18 +17,6 @@ export type SamplingParams = Pick<
 	| "frequency_penalty"
 	| "presence_penalty"
 >;
-
-// OpenAI's reasoning models (o-series, gpt-5 family) reject `max_tokens` and want `max_completion_tokens`.
-const NEEDS_MAX_COMPLETION_TOKENS = /^(o\d|gpt-5)/;
-
-export function usesMaxCompletionTokens(upstreamId: string): boolean {
-	return NEEDS_MAX_COMPLETION_TOKENS.test(upstreamId.slice(upstreamId.lastIndexOf("/") + 1).toLowerCase());
-}
-
-/** The token-limit key an OpenAI request uses for a model: the completions API knows only `max_tokens`. */
-export function tokenLimitKey(api: "chat" | "completions", upstreamId: string): "max_tokens" | "max_completion_tokens" {
-	return api === "chat" && usesMaxCompletionTokens(upstreamId) ? "max_completion_tokens" : "max_tokens";
-}
 
 export function samplingParams(options: OllamaOptions, upstreamId: string): SamplingParams {
 	const params: SamplingParams = {};

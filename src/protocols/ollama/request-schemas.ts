@@ -4,16 +4,8 @@
  * Unknown keys are ignored, as Go's encoding/json does; `null` means absent, as Zed and ollama-python send it.
  */
 import { z } from "zod";
+import { MAX_NAME, MODEL_REQUIRED, NAME_TOO_LONG, requiredModel } from "../../core/model-field.ts";
 import { parseGoDuration } from "./keep-alive.ts";
-
-const MODEL_REQUIRED = "model is required";
-
-// Real names are short; a bound keeps megabyte "names" out of error messages and log lines.
-const MAX_NAME = 512;
-const NAME_TOO_LONG = `model name is longer than ${MAX_NAME} characters`;
-
-/** `model` on routes where Ollama answers 400 `model is required` when it is missing or empty. */
-export const requiredModel = z.string({ error: MODEL_REQUIRED }).min(1, MODEL_REQUIRED).max(MAX_NAME, NAME_TOO_LONG);
 
 const keepAlive = z
 	.union([

@@ -3,6 +3,8 @@
  * these objects in the order listed here (Go struct order in `api/types.go`).
  */
 import { z } from "zod";
+import { Logprob } from "../../core/logprobs.ts";
+import { Capability } from "../../core/target.ts";
 import { ToolCall } from "./request-schemas.ts";
 
 export const Metrics = z.object({
@@ -14,15 +16,6 @@ export const Metrics = z.object({
 	eval_duration: z.number().int(),
 });
 export type Metrics = z.infer<typeof Metrics>;
-
-const TokenLogprob = z.object({
-	token: z.string(),
-	logprob: z.number(),
-	bytes: z.array(z.number().int()).optional(),
-});
-
-export const Logprob = TokenLogprob.extend({ top_logprobs: z.array(TokenLogprob).optional() });
-export type Logprob = z.infer<typeof Logprob>;
 
 export const DoneReason = z.enum(["stop", "length", "load", "unload"]);
 export type DoneReason = z.infer<typeof DoneReason>;
@@ -78,19 +71,6 @@ export const ModelDetails = z.object({
 	embedding_length: z.number().int().optional(),
 });
 export type ModelDetails = z.infer<typeof ModelDetails>;
-
-// `audio`: the model takes audio in (speech-to-text here); `image`: it generates images (relayed from a real Ollama).
-export const Capability = z.enum([
-	"completion",
-	"tools",
-	"insert",
-	"vision",
-	"embedding",
-	"thinking",
-	"image",
-	"audio",
-]);
-export type Capability = z.infer<typeof Capability>;
 
 export const TagsModel = z.object({
 	name: z.string(),

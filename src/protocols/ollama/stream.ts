@@ -6,8 +6,9 @@
  * one async generator (`translateChunks`).
  */
 
-import { eventTranslator, type Piece, type UpstreamEvent } from "../../core/upstream-chunks.ts";
+import type { Piece } from "../../core/upstream-chunks.ts";
 import type { Clock } from "../../lib/clock.ts";
+import { eventTranslator, type UpstreamEvent } from "./events.ts";
 import { metricsFrom } from "./metrics.ts";
 import type { ChatResponse, GenerateResponse, Metrics } from "./response-schemas.ts";
 import { rfc3339 } from "./timestamps.ts";

@@ -7,15 +7,16 @@
 import type { Server } from "bun";
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { requiredModel } from "../../core/model-field.ts";
 import { modelNotFound } from "../../core/proxy-error.ts";
+import { tokenLimitKey } from "../../core/token-limit.ts";
 import { jsonResponse } from "../../http/json-response.ts";
+import { relayed } from "../../http/relay.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, routeFor, visibleRoutes } from "../../pipeline/dispatch.ts";
 import { listedForChat, type ModelFacts } from "../../routing/model-facts.ts";
 import { applyParamOverrides } from "../../routing/param-overrides.ts";
 import type { OpenAIPath } from "../../upstream/upstream.ts";
-import { tokenLimitKey } from "../ollama/options.ts";
-import { requiredModel } from "../ollama/request-schemas.ts";
 
 /** Only what the proxy reads; everything else is relayed as sent. */
 export const OpenAIRequest = z.looseObject({
@@ -30,27 +31,6 @@ function openAIModel(facts: ModelFacts) {
 		created: Math.floor(facts.modifiedAt.getTime() / 1000),
 		owned_by: facts.family,
 	};
-}
-
-// Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
-const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
-
-// The upstream's own request id (OpenAI's name first, then Anthropic's) is kept apart from the proxy's.
-const UPSTREAM_ID = new Set(["x-request-id", "request-id"]);
-
-/** The upstream's answer as the client gets it: status and body bytes untouched, with the headers worth keeping. */
-export function relayed(
-	upstream: Response,
-	body = upstream.body,
-	names: readonly string[] = RELAYED_HEADERS,
-): Response {
-	const headers = new Headers();
-	for (const name of names) {
-		const value = upstream.headers.get(name);
-		const as = UPSTREAM_ID.has(name) ? "x-upstream-request-id" : name;
-		if (value && !headers.has(as)) headers.set(as, value);
-	}
-	return new Response(body, { status: upstream.status, headers });
 }
 
 export function openAICompatRoutes(deps: AppDeps) {

@@ -5,15 +5,15 @@
  * registers it before its JSON body parser, and therefore before its error hook too, so the errors are written here.
  */
 import { Elysia } from "elysia";
+import { requiredModel } from "../../core/model-field.ts";
 import { badRequest, modelNotFound, ProxyError } from "../../core/proxy-error.ts";
 import { toProxyError } from "../../http/errors.ts";
 import { tooLarge } from "../../http/json-body.ts";
-import { openAIErrorResponse } from "../../http/json-response.ts";
+import { relayed } from "../../http/relay.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, routeFor } from "../../pipeline/dispatch.ts";
-import { requiredModel } from "../ollama/request-schemas.ts";
+import { openAIErrorResponse } from "./errors.ts";
 import { boundaryOf, fieldValue, parseMultipart, withFieldValue } from "./multipart.ts";
-import { relayed } from "./routes.ts";
 
 const PATH = "/v1/audio/transcriptions";
 const MULTIPART_REQUIRED = "expected a multipart/form-data body with the audio `file` and a `model`";

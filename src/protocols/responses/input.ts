@@ -14,7 +14,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { type Dialect, reasoningField } from "../../core/dialect.ts";
 import { badRequest } from "../../core/proxy-error.ts";
-import { INTERRUPTED_RESULT } from "../ollama/chat-history.ts";
+import { INTERRUPTED_RESULT } from "../../core/tool-history.ts";
 import { flatToolName } from "./tool-names.ts";
 
 /** A chat message plus the reasoning that preceded it, placed in the upstream's own field later. */

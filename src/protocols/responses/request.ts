@@ -3,17 +3,17 @@
  * keeps nothing, so every request must carry its whole conversation: fields that point at stored state are refused
  * with a 400 (never silently ignored, which would lose the conversation), the rest maps onto chat completions.
  * Split in two so that bad input is a 400 before the model is even resolved: `prepareResponses` (everything that
- * does not depend on the upstream) and `responsesChatParams` (the request for one resolved target).
+ * does not depend on the upstream) and `toChatParams` (the request for one resolved target).
  */
 import type {
 	ChatCompletionCreateParamsStreaming,
 	ChatCompletionTool,
 	ChatCompletionToolChoiceOption,
 } from "openai/resources/chat/completions";
-import { reasoningParams, type Target } from "../../core/dialect.ts";
+import { reasoningParams, type Think } from "../../core/dialect.ts";
 import { badRequest, ProxyError } from "../../core/proxy-error.ts";
-import { tokenLimitKey } from "../ollama/options.ts";
-import type { ChatRequest } from "../ollama/request-schemas.ts";
+import type { Target } from "../../core/target.ts";
+import { tokenLimitKey } from "../../core/token-limit.ts";
 import { type HistoryEntry, historyMessages, inputHistory } from "./input.ts";
 import type { ResponsesRequest, ResponsesTool, ResponsesToolChoice } from "./schema.ts";
 import { flatToolName, type ToolNames, type ToolOrigin } from "./tool-names.ts";
@@ -36,11 +36,9 @@ export type PreparedResponses = {
 	/** Hosted tool types (web_search, …) that were left out: no upstream here can run them. */
 	dropped: string[];
 	toolChoice?: ChatCompletionToolChoiceOption;
-	think: ChatRequest["think"];
+	think: Think;
 	responseFormat?: ChatCompletionCreateParamsStreaming["response_format"];
 };
-
-type Think = ChatRequest["think"];
 
 /** `reasoning.effort` → Ollama's `think`, exactly as Ollama maps it. */
 function thinkOf(effort: string | null | undefined): Think {
@@ -177,7 +175,7 @@ export function prepareResponses(request: ResponsesRequest): PreparedResponses {
 }
 
 /** The upstream request for one resolved target. */
-export function responsesChatParams(
+export function toChatParams(
 	request: ResponsesRequest,
 	prepared: PreparedResponses,
 	target: Target,

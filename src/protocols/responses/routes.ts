@@ -9,11 +9,12 @@ import { randomId } from "../../lib/random-id.ts";
 import { agentAnswer } from "../../pipeline/agent-answer.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { routeFor } from "../../pipeline/dispatch.ts";
-import { relayProtocol, relaysNatively } from "../../pipeline/protocol-relay.ts";
+import { relayOrTranslate } from "../../pipeline/protocol-relay.ts";
+import { responsesProtocol } from "./descriptor.ts";
 import { responsesErrorResponse } from "./errors.ts";
-import { estimatePromptTokens, prepareResponses, refuseStatefulFields, responsesChatParams } from "./request.ts";
+import { estimatePromptTokens, prepareResponses, refuseStatefulFields, toChatParams } from "./request.ts";
 import { ResponsesRequest } from "./schema.ts";
-import { responsesRenderer } from "./stream.ts";
+import { renderer } from "./stream.ts";
 
 // OpenAI's own Responses ids carry 96 random bits.
 const newId = (prefix: string) => randomId(prefix, 12);
@@ -38,32 +39,31 @@ export function responsesRoutes(deps: AppDeps) {
 				// Nothing is stored, here or (through a fallback) upstream: stateful fields are refused either way.
 				refuseStatefulFields(body);
 				// An upstream that speaks the protocol gets the input as sent, items the translation cannot read included.
-				const resolved = deps.registry.resolve(body.model);
-				if (relaysNatively(await resolved, "responses"))
-					return relayProtocol(deps, { request, protocol: "responses", body, model: body.model, resolved });
-				const prepared = prepareResponses(body);
-				if (prepared.dropped.length > 0) {
-					deps.log.debug(
-						{ reqId: deps.requests.recordOf(request).id, dropped: prepared.dropped },
-						"hosted tools dropped: no upstream can run them",
-					);
-				}
-				return agentAnswer(deps, {
-					request,
-					model: body.model,
-					resolved,
-					stream: body.stream ?? false,
-					path: "/v1/responses",
-					params: (target) => responsesChatParams(body, prepared, target),
-					renderer: () =>
-						responsesRenderer({
-							request: body,
-							names: prepared.names,
-							now,
-							newId,
-							promptEstimate: estimatePromptTokens(prepared),
-							strictIncomplete: deps.settings.agents.strict_incomplete,
-						}),
+				return relayOrTranslate(deps, responsesProtocol, { request, body, model: body.model }, (resolved) => {
+					const prepared = prepareResponses(body);
+					if (prepared.dropped.length > 0) {
+						deps.log.debug(
+							{ reqId: deps.requests.recordOf(request).id, dropped: prepared.dropped },
+							"hosted tools dropped: no upstream can run them",
+						);
+					}
+					return agentAnswer(deps, {
+						request,
+						model: body.model,
+						resolved,
+						stream: body.stream ?? false,
+						path: "/v1/responses",
+						params: (target) => toChatParams(body, prepared, target),
+						renderer: () =>
+							renderer({
+								request: body,
+								names: prepared.names,
+								now,
+								newId,
+								promptEstimate: estimatePromptTokens(prepared),
+								strictIncomplete: deps.settings.agents.strict_incomplete,
+							}),
+					});
 				});
 			},
 			{

@@ -4,7 +4,7 @@
  * by one in `src/translate/responses-*.ts`, whose errors name the item (`input[2]: unknown input item type: "x"`).
  */
 import { z } from "zod";
-import { requiredModel } from "../ollama/request-schemas.ts";
+import { requiredModel } from "../../core/model-field.ts";
 
 const kindOf = (value: unknown) => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
 

@@ -7,10 +7,10 @@
  */
 
 import { type AgentUsage, assistantBlocks, type BlockEvent, type FinishedCall } from "../../core/assistant-blocks.ts";
-import { isContextOverflow, type ProxyError } from "../../core/proxy-error.ts";
+import type { ProxyError } from "../../core/proxy-error.ts";
+import type { ProtocolRenderer, SseEvent } from "../../core/renderer.ts";
 import type { Piece } from "../../core/upstream-chunks.ts";
-import type { SseEvent } from "../../http/sse.ts";
-import type { ProtocolRenderer } from "../../pipeline/agent-answer.ts";
+import { failureOf, incompleteReasonOf } from "./errors.ts";
 import type { ResponsesRequest } from "./schema.ts";
 import { type ToolNames, toolOrigin } from "./tool-names.ts";
 
@@ -37,22 +37,6 @@ const CHARS_PER_TOKEN = 4;
 
 const outputText = (text: string) => ({ type: "output_text", text, annotations: [], logprobs: [] });
 
-const INCOMPLETE: Record<string, string> = { length: "max_output_tokens", content_filter: "content_filter" };
-
-/** Codex reads the code: context overflow makes it compact, a rate limit makes it wait, anything else is retried. */
-function failureOf(error: ProxyError): { code: string; message: string } {
-	if (isContextOverflow(error)) return { code: "context_length_exceeded", message: error.message };
-	if (error.status === 429 || error.kind === "rate_limit") {
-		const wait = error.headers["retry-after"];
-		// Codex parses the delay from "try again in <n>s".
-		return {
-			code: "rate_limit_exceeded",
-			message: wait ? `${error.message} Please try again in ${wait}s.` : error.message,
-		};
-	}
-	return { code: "server_error", message: error.message };
-}
-
 export type ResponsesRenderer = ProtocolRenderer & {
 	/**
 	 * An event to send after a long upstream silence: Codex gives up after 300 s without one, and SSE comments do not
@@ -61,7 +45,7 @@ export type ResponsesRenderer = ProtocolRenderer & {
 	keepalive(): SseEvent[];
 };
 
-export function responsesRenderer(options: ResponsesRendererOptions): ResponsesRenderer {
+export function renderer(options: ResponsesRendererOptions): ResponsesRenderer {
 	const { request, names, newId } = options;
 	const blocks = assistantBlocks();
 	const id = newId("resp_");
@@ -148,7 +132,7 @@ export function responsesRenderer(options: ResponsesRendererOptions): ResponsesR
 
 	function finished(): Record<string, unknown> {
 		const { finishReason, completedAt } = end as NonNullable<typeof end>;
-		const incomplete = INCOMPLETE[finishReason];
+		const incomplete = incompleteReasonOf(finishReason);
 		return response({
 			// A cut answer still ends in `response.completed` (Codex keeps the turn; `response.incomplete` makes it
 			// retry), and the object says what happened.

@@ -1,18 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import type { Dialect, Target } from "../../../src/core/dialect.ts";
+import type { Dialect } from "../../../src/core/dialect.ts";
+import type { Capability, Target } from "../../../src/core/target.ts";
+import { INTERRUPTED_RESULT } from "../../../src/core/tool-history.ts";
 import { toChatMessages } from "../../../src/protocols/anthropic/messages.ts";
 import {
 	clampedMaxTokens,
-	messagesToOpenAI,
 	systemPrompt,
 	thinkOf,
+	toChatParams,
 	toolChoiceOf,
 } from "../../../src/protocols/anthropic/request.ts";
 import { CountTokensRequest, MessagesRequest, requestProblem } from "../../../src/protocols/anthropic/schema.ts";
 import { estimateInputTokens, inputBytes, tokensOfBytes } from "../../../src/protocols/anthropic/token-estimate.ts";
-import { INTERRUPTED_RESULT } from "../../../src/protocols/ollama/chat-history.ts";
-import type { Capability } from "../../../src/protocols/ollama/response-schemas.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUg==";
 const STREAMING = { stream: true, stream_options: { include_usage: true } } as const;
@@ -270,7 +270,7 @@ describe("clampedMaxTokens: within the context when its length is known", () => 
 	});
 });
 
-describe("messagesToOpenAI: one streaming chat-completions request", () => {
+describe("toChatParams: one streaming chat-completions request", () => {
 	test.each<[string, Record<string, unknown>, Target, Record<string, unknown>]>([
 		[
 			"the smallest request: model id, messages, the token limit",
@@ -398,12 +398,12 @@ describe("messagesToOpenAI: one streaming chat-completions request", () => {
 			{ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], ...STREAMING, max_tokens: 100 },
 		],
 	])("%s", (_, body, to, expected) => {
-		expect(messagesToOpenAI(parse(body), to) as unknown).toEqual(expected);
+		expect(toChatParams(parse(body), to) as unknown).toEqual(expected);
 	});
 
 	test("max_tokens is clamped to the known context less the prompt", () => {
 		const request = parse({ max_tokens: 32_000, system: "x".repeat(3000) });
-		const params = messagesToOpenAI(request, GPT_4O, { contextLength: 8192 });
+		const params = toChatParams(request, GPT_4O, { contextLength: 8192 });
 		expect(params.max_tokens).toBe(8192 - Math.ceil(inputBytes(request) / 3));
 	});
 });

@@ -2,10 +2,14 @@ import { describe, expect, test } from "bun:test";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { AgentUsage } from "../../../src/core/assistant-blocks.ts";
 import { ProxyError } from "../../../src/core/proxy-error.ts";
+import type { SseEvent } from "../../../src/core/renderer.ts";
 import { chatPiece } from "../../../src/core/upstream-chunks.ts";
-import type { SseEvent } from "../../../src/http/sse.ts";
 import { randomId } from "../../../src/lib/random-id.ts";
-import { anthropicRenderer, anthropicUsage, stopReasonOf } from "../../../src/protocols/anthropic/stream.ts";
+import {
+	renderer as anthropicRenderer,
+	anthropicUsage,
+	stopReasonOf,
+} from "../../../src/protocols/anthropic/stream.ts";
 import { chunk, finish, toolCalls, usage } from "../../support/chunks.ts";
 
 const MODEL = "claude-sonnet-4-5";

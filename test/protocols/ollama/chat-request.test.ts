@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { ChatCompletionCreateParams } from "openai/resources/chat/completions";
 import type { CompletionCreateParams } from "openai/resources/completions";
-import type { Dialect, Target } from "../../../src/core/dialect.ts";
+import type { Dialect } from "../../../src/core/dialect.ts";
 import { ProxyError } from "../../../src/core/proxy-error.ts";
+import type { Capability, Target } from "../../../src/core/target.ts";
 import {
 	chatToOpenAI,
 	fillInMiddleToOpenAI,
@@ -10,7 +11,6 @@ import {
 	responseFormat,
 } from "../../../src/protocols/ollama/chat-request.ts";
 import type { ChatRequest, GenerateRequest } from "../../../src/protocols/ollama/request-schemas.ts";
-import type { Capability } from "../../../src/protocols/ollama/response-schemas.ts";
 
 const PNG = "iVBORw0KGgoAAAANSUhEUg==";
 

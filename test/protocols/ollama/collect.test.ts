@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { Logprob } from "../../../src/core/logprobs.ts";
 import { collectChat, collectGenerate } from "../../../src/protocols/ollama/collect.ts";
-import type { ChatResponse, GenerateResponse, Logprob } from "../../../src/protocols/ollama/response-schemas.ts";
+import type { ChatResponse, GenerateResponse } from "../../../src/protocols/ollama/response-schemas.ts";
 
 async function* feed<T>(items: readonly T[]): AsyncGenerator<T> {
 	for (const item of items) yield item;

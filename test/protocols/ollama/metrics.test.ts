@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { metricsFrom, type Timings, type TokenUsage } from "../../../src/protocols/ollama/metrics.ts";
+import type { TokenUsage } from "../../../src/core/upstream-chunks.ts";
+import { metricsFrom, type Timings } from "../../../src/protocols/ollama/metrics.ts";
 
 describe("metricsFrom: the six metrics, in Ollama's key order, durations in whole nanoseconds ≥ 1", () => {
 	test.each<{ kind: string; timings: Timings; usage: TokenUsage; metrics: string }>([

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { samplingParams, usesMaxCompletionTokens } from "../../../src/protocols/ollama/options.ts";
+import { usesMaxCompletionTokens } from "../../../src/core/token-limit.ts";
+import { samplingParams } from "../../../src/protocols/ollama/options.ts";
 import type { OllamaOptions } from "../../../src/protocols/ollama/request-schemas.ts";
 
 describe("usesMaxCompletionTokens: OpenAI reasoning models want max_completion_tokens", () => {

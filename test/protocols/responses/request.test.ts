@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import type { Dialect, Target } from "../../../src/core/dialect.ts";
+import type { Dialect } from "../../../src/core/dialect.ts";
 import { ProxyError } from "../../../src/core/proxy-error.ts";
-import { INTERRUPTED_RESULT } from "../../../src/protocols/ollama/chat-history.ts";
-import type { Capability } from "../../../src/protocols/ollama/response-schemas.ts";
+import type { Capability, Target } from "../../../src/core/target.ts";
+import { INTERRUPTED_RESULT } from "../../../src/core/tool-history.ts";
 import { historyMessages, inputHistory } from "../../../src/protocols/responses/input.ts";
 import {
 	estimatePromptTokens,
 	ParamError,
 	prepareResponses,
-	responsesChatParams,
+	toChatParams,
 } from "../../../src/protocols/responses/request.ts";
 import { ResponsesRequest } from "../../../src/protocols/responses/schema.ts";
 import { flatToolName, toolOrigin } from "../../../src/protocols/responses/tool-names.ts";
@@ -31,7 +31,7 @@ const parse = (body: Record<string, unknown>) => ResponsesRequest.parse({ model:
 /** The upstream request for a body. */
 function params(body: Record<string, unknown>, to: Target = GPT_4O) {
 	const request = parse(body);
-	return responsesChatParams(request, prepareResponses(request), to);
+	return toChatParams(request, prepareResponses(request), to);
 }
 
 /** The upstream messages for some input items, for an upstream of the given dialect. */
@@ -248,7 +248,7 @@ describe("tools", () => {
 			["multi_agent_v1__spawn_agent", { namespace: "multi_agent_v1", name: "spawn_agent" }],
 			["multi_agent_v1__wait_agent", { namespace: "multi_agent_v1", name: "wait_agent" }],
 		]);
-		const body = responsesChatParams(request, prepared, GPT_4O);
+		const body = toChatParams(request, prepared, GPT_4O);
 		expect(body.tools).toEqual([
 			chatFn("exec_command"),
 			chatFn("multi_agent_v1__spawn_agent", "does spawn_agent"),
@@ -667,7 +667,7 @@ describe("the Codex request", () => {
 		const request = ResponsesRequest.parse(fixture.body);
 		const prepared = prepareResponses(request);
 		expect(prepared.dropped).toEqual(["web_search"]);
-		const body = responsesChatParams(request, prepared, GPT_4O);
+		const body = toChatParams(request, prepared, GPT_4O);
 		expect(body.messages.map((m) => [m.role, typeof m.content])).toEqual([
 			["system", "string"],
 			["system", "string"],

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { ProxyError } from "../../../src/core/proxy-error.ts";
+import type { SseEvent } from "../../../src/core/renderer.ts";
 import { chatPiece } from "../../../src/core/upstream-chunks.ts";
-import type { SseEvent } from "../../../src/http/sse.ts";
 import { ResponsesRequest } from "../../../src/protocols/responses/schema.ts";
-import { responsesRenderer } from "../../../src/protocols/responses/stream.ts";
+import { renderer as responsesRenderer } from "../../../src/protocols/responses/stream.ts";
 import { chunk, type Delta, type FinishReason, finish, toolCalls, usage } from "../../support/chunks.ts";
 
 const NAMES = new Map([["multi_agent_v1__spawn_agent", { namespace: "multi_agent_v1", name: "spawn_agent" }]]);

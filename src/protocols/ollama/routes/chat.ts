@@ -1,6 +1,7 @@
 /** `POST /api/chat` and `POST /api/generate`. */
 import { Elysia } from "elysia";
 import { modelNotFound } from "../../../core/proxy-error.ts";
+import { tokenLimitKey } from "../../../core/token-limit.ts";
 import { chatPiece, completionPiece } from "../../../core/upstream-chunks.ts";
 import { jsonResponse } from "../../../http/json-response.ts";
 import type { AppDeps } from "../../../pipeline/deps.ts";
@@ -11,7 +12,6 @@ import { answer, passThrough } from "../answer.ts";
 import { chatToOpenAI, fillInMiddleToOpenAI, generateToOpenAI } from "../chat-request.ts";
 import { collectChat, collectGenerate } from "../collect.ts";
 import { chatLoadReply, generateLoadReply } from "../load-reply.ts";
-import { tokenLimitKey } from "../options.ts";
 import { ChatRequest, GenerateRequest } from "../request-schemas.ts";
 import { ChatResponse, ErrorResponse, GenerateResponse } from "../response-schemas.ts";
 import { chatLines, generateLines, translateChunks } from "../stream.ts";

@@ -1,8 +1,8 @@
 /** Probes and operations: what Copilot, Open WebUI and the Ollama CLI call first, plus health, readiness, metrics. */
 import { Elysia } from "elysia";
 import { jsonResponse } from "../../../http/json-response.ts";
+import { OLLAMA_COMPAT_VERSION, PROXY_VERSION } from "../../../lib/version.ts";
 import type { AppDeps } from "../../../pipeline/deps.ts";
-import { OLLAMA_COMPAT_VERSION, PROXY_VERSION } from "../../../version.ts";
 import { CloudStatusResponse, HealthResponse, VersionResponse } from "../response-schemas.ts";
 
 export function metaRoutes(deps: AppDeps) {

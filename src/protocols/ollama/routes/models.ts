@@ -5,10 +5,11 @@ import { jsonResponse } from "../../../http/json-response.ts";
 import { ndjsonResponse } from "../../../http/ndjson.ts";
 import type { AppDeps } from "../../../pipeline/deps.ts";
 import { routeFor, visibleRoutes } from "../../../pipeline/dispatch.ts";
-import { listedForChat, showResponse, tagsEntry } from "../../../routing/model-facts.ts";
+import { listedForChat } from "../../../routing/model-facts.ts";
 import { ollamaName } from "../../../routing/model-names.ts";
 import type { Route } from "../../../routing/model-registry.ts";
 import { passThrough } from "../answer.ts";
+import { showResponse, tagsEntry } from "../model-info.ts";
 import { ModelRef } from "../request-schemas.ts";
 import { ErrorResponse, PsResponse, ShowResponse, StatusResponse, TagsResponse } from "../response-schemas.ts";
 

@@ -1,4 +1,4 @@
-import pkg from "../package.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
 
 /** This proxy's own version, from package.json. */
 export const PROXY_VERSION: string = pkg.version;
