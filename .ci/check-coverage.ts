@@ -1,9 +1,16 @@
 /**
- * The coverage floor: at least 90 % of lines overall, and every line and function of the translation layer
- * (`src/translate/`). Reads Bun's lcov report and prints the table it judged.
+ * The coverage floor: at least 90 % of lines overall, and every line and function of the translation code: the
+ * protocol-neutral core (`src/core/`) and every file of `src/protocols/*` except its routes and the Ollama answer
+ * pipeline, which the contract tests drive. Reads Bun's lcov report and prints the table it judged.
  */
 const MIN_OVERALL_LINES = 90;
-const FULL_COVERAGE = "src/translate/";
+
+/** Whether a file is translation code, held to full coverage. */
+function fullyCovered(file: string): boolean {
+	if (file.startsWith("src/core/")) return true;
+	if (!file.startsWith("src/protocols/")) return false;
+	return !/\/routes(\/|\.ts$)/.test(file) && !file.endsWith("/answer.ts");
+}
 
 type FileCoverage = { file: string; lines: number; linesHit: number; funcs: number; funcsHit: number };
 
@@ -32,12 +39,12 @@ process.stdout.write("coverage (lines, functions):\n");
 for (const f of files) {
 	const lines = pct(f.linesHit, f.lines);
 	const funcs = pct(f.funcsHit, f.funcs);
-	const strict = f.file.startsWith(FULL_COVERAGE);
+	const strict = fullyCovered(f.file);
 	const ok = !strict || (lines === 100 && funcs === 100);
 	if (!ok)
 		failures.push(`${f.file} must be fully covered: ${lines.toFixed(2)} % lines, ${funcs.toFixed(2)} % functions`);
 	process.stdout.write(
-		`  ${ok ? " " : "✗"} ${f.file.padEnd(40)} ${lines.toFixed(2).padStart(6)} ${funcs.toFixed(2).padStart(6)}\n`,
+		`  ${ok ? " " : "✗"} ${f.file.padEnd(48)} ${lines.toFixed(2).padStart(6)} ${funcs.toFixed(2).padStart(6)}\n`,
 	);
 }
 const total = files.reduce((acc, f) => ({ lines: acc.lines + f.lines, hit: acc.hit + f.linesHit }), {

@@ -11,22 +11,13 @@ import type { ProtocolRenderer, SseEvent } from "../../core/renderer.ts";
 import { type Piece, parseToolArguments } from "../../core/upstream-chunks.ts";
 import { randomId } from "../../lib/random-id.ts";
 import { anthropicErrorBody } from "./errors.ts";
+import { type StopReason, stopReasonOf } from "./stop-reasons.ts";
 import { bytes, tokensOfBytes } from "./token-estimate.ts";
 
 type ContentBlock =
 	| { type: "thinking"; thinking: string; signature: string }
 	| { type: "text"; text: string }
 	| { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
-
-export type StopReason = "end_turn" | "max_tokens" | "stop_sequence" | "tool_use" | "refusal";
-
-/** The stop reason for how the upstream finished; any tool call makes it `tool_use`. */
-export function stopReasonOf(end: Extract<BlockEvent, { type: "end" }>, calledTools: boolean): StopReason {
-	if (calledTools) return "tool_use";
-	if (end.finishReason === "length") return "max_tokens";
-	if (end.finishReason === "content_filter") return "refusal";
-	return end.stopSequence !== undefined ? "stop_sequence" : "end_turn";
-}
 
 /** Whether a call's argument text is the JSON object Anthropic's `input` must be. */
 function parses(call: FinishedCall): boolean {

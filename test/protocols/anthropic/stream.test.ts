@@ -5,11 +5,8 @@ import { ProxyError } from "../../../src/core/proxy-error.ts";
 import type { SseEvent } from "../../../src/core/renderer.ts";
 import { chatPiece } from "../../../src/core/upstream-chunks.ts";
 import { randomId } from "../../../src/lib/random-id.ts";
-import {
-	renderer as anthropicRenderer,
-	anthropicUsage,
-	stopReasonOf,
-} from "../../../src/protocols/anthropic/stream.ts";
+import { stopReasonOf } from "../../../src/protocols/anthropic/stop-reasons.ts";
+import { renderer as anthropicRenderer, anthropicUsage } from "../../../src/protocols/anthropic/stream.ts";
 import { chunk, finish, toolCalls, usage } from "../../support/chunks.ts";
 
 const MODEL = "claude-sonnet-4-5";
