@@ -6,11 +6,12 @@ import type { Logger } from "pino";
 import { createApp } from "./app.ts";
 import type { Settings } from "./config/settings.ts";
 import { requestLog } from "./http/request-context.ts";
+import { urlLabel } from "./lib/normalised-url.ts";
 import { systemClock } from "./lib/system-clock.ts";
 import { proxyMetrics } from "./metrics/proxy-metrics.ts";
 import { modelRegistry } from "./routing/model-registry.ts";
-import { createUpstream } from "./upstream/create-upstream.ts";
 import type { Upstream } from "./upstream/upstream.ts";
+import { upstreamFor } from "./upstream/upstream-for.ts";
 
 /** The env-only setup names its key's variable in errors; a file setup names the upstream. */
 function keyHint(settings: Settings, upstream: Settings["upstreams"][number]): string | undefined {
@@ -19,11 +20,18 @@ function keyHint(settings: Settings, upstream: Settings["upstreams"][number]): s
 }
 
 export function buildDeps(settings: Settings, log: Logger) {
-	const upstreams = new Map<string, Upstream>(
-		settings.upstreams.map((u) => [u.name, createUpstream(u, { keyHint: keyHint(settings, u) })]),
-	);
-	const registry = modelRegistry({ settings, upstreams, log });
 	const metrics = proxyMetrics();
+	const upstreams = new Map<string, Upstream>(
+		settings.upstreams.map((u) => [
+			u.name,
+			upstreamFor(u, {
+				keyHint: keyHint(settings, u),
+				fleet: { onQueueWait: (ms, result) => metrics.observeQueueWait(u.name, ms, result) },
+			}),
+		]),
+	);
+	metrics.watchFleets(() => [...upstreams.values()].flatMap((u) => (u.fleet ? [u.fleet()] : [])));
+	const registry = modelRegistry({ settings, upstreams, log });
 	return { settings, registry, log, clock: systemClock, requests: requestLog(log, metrics), metrics };
 }
 
@@ -38,10 +46,9 @@ export function startServer(settings: Settings, log: Logger) {
 			host: settings.host,
 			port: app.server?.port,
 			// Host and path only: a base URL may carry credentials (user:pass@host, ?key=…).
-			upstreams: settings.upstreams.map((u) => {
-				const url = new URL(u.base_url);
-				return `${u.name}=${url.origin}${url.pathname}`;
-			}),
+			upstreams: settings.upstreams.map(
+				(u) => `${u.name}=${(u.fleet?.replicas ?? [u]).map((r) => urlLabel(r.base_url)).join(",")}`,
+			),
 		},
 		"ollama-proxy listening",
 	);

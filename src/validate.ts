@@ -48,10 +48,17 @@ export function globTable(globs: readonly GlobAlias[]): string {
 	);
 }
 
+/** Each upstream's model list, and under a fleet each replica: its tier and what it lists, or that it is ejected. */
 export function upstreamLines(statuses: readonly UpstreamStatus[]): string[] {
-	return statuses.map((s) =>
+	return statuses.flatMap((s) => [
 		s.ok ? `upstream ${s.name}: ${s.models} models listed` : `upstream ${s.name}: unavailable: ${s.error}`,
-	);
+		...(s.replicas ?? []).map(
+			(r) =>
+				`  replica ${r.replica} (tier ${r.priority}): ${
+					r.models !== undefined ? `${r.models} models listed` : "no model list"
+				}${r.state === "ejected" ? ", ejected" : ""}`,
+		),
+	]);
 }
 
 /** Missing fallbacks and overrides that match nothing: legal, but almost certainly a typo. */

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { DIALECTS, SYSTEM_MESSAGES } from "../core/dialect.ts";
 import { Capability } from "../core/target.ts";
 import { isGlob } from "../lib/glob.ts";
+import { fleetIssues, fleetKeys } from "./fleet.ts";
 
 /** The agent protocols an upstream may speak itself, relayed to it instead of translated onto chat completions. */
 export const AGENT_PROTOCOLS = ["responses", "messages"] as const;
@@ -35,42 +36,52 @@ export const Retries = z
 	.prefault({});
 export type Retries = z.infer<typeof Retries>;
 
-export const UpstreamConfig = z.strictObject({
-	name: z
-		.string()
-		.regex(/^[\w.-]+$/, "upstream names are letters, digits, '.', '_' and '-'")
-		.describe("How models and logs refer to this upstream."),
-	kind: z
-		.enum(["openai", "azure", "ollama"])
-		.default("openai")
-		.describe(
-			"openai: any OpenAI-compatible API; azure: Azure OpenAI deployments; ollama: a real Ollama, passed through.",
-		),
-	base_url: z.url({ protocol: /^https?$/ }).describe("For azure, the resource endpoint; for ollama, its root URL."),
-	// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal `${ENV_VAR}` syntax the file accepts
-	api_key: z.string().optional().describe("Use ${ENV_VAR} to keep the key out of the file."),
-	api_version: z.string().optional().describe("Azure's api-version."),
-	headers: z.record(z.string(), z.string()).default({}).describe("Extra headers on every upstream request."),
-	dialect: z.enum(DIALECTS).optional().describe("What the upstream accepts beyond OpenAI's parameters."),
-	timeouts: Timeouts,
-	retries: Retries,
-	discover: z.boolean().optional().describe("List the upstream's own /models (default: yes, but not for azure)."),
-	include: z.array(glob).default(["*"]).describe("Discovered ids to list."),
-	exclude: z.array(glob).default([]).describe("Discovered ids to hide."),
-	prefix: z.string().default("").describe('Put before every discovered name, e.g. "openrouter/".'),
-	system_messages: z
-		.enum(SYSTEM_MESSAGES)
-		.optional()
-		.describe(
-			"Agent requests (/v1/messages, /v1/responses): in_place keeps system messages where the client put them; merged joins them into one leading system message, for chat templates that refuse any other (Qwen, Mistral, Gemma on vLLM or llama.cpp). Default: in_place for openai and openrouter, merged for vllm and llamacpp.",
-		),
-	protocols: z
-		.array(z.enum(AGENT_PROTOCOLS))
-		.default([])
-		.describe(
-			"Agent protocols the upstream speaks itself (responses: OpenAI, Azure, a real Ollama, vLLM; messages: a real Ollama ≥ 0.14, vLLM, llama.cpp, LM Studio): /v1/responses and /v1/messages for its models are relayed to it instead of translated onto chat completions.",
-		),
-});
+export const UpstreamConfig = z
+	.strictObject({
+		name: z
+			.string()
+			.regex(/^[\w.-]+$/, "upstream names are letters, digits, '.', '_' and '-'")
+			.describe("How models and logs refer to this upstream."),
+		kind: z
+			.enum(["openai", "azure", "ollama"])
+			.default("openai")
+			.describe(
+				"openai: any OpenAI-compatible API; azure: Azure OpenAI deployments; ollama: a real Ollama, passed through.",
+			),
+		base_url: z
+			.url({ protocol: /^https?$/ })
+			.optional()
+			.describe("For azure, the resource endpoint; for ollama, its root URL. Or replicas, for several servers."),
+		// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal `${ENV_VAR}` syntax the file accepts
+		api_key: z.string().optional().describe("Use ${ENV_VAR} to keep the key out of the file."),
+		api_version: z.string().optional().describe("Azure's api-version."),
+		headers: z.record(z.string(), z.string()).default({}).describe("Extra headers on every upstream request."),
+		dialect: z.enum(DIALECTS).optional().describe("What the upstream accepts beyond OpenAI's parameters."),
+		timeouts: Timeouts,
+		retries: Retries,
+		discover: z.boolean().optional().describe("List the upstream's own /models (default: yes, but not for azure)."),
+		include: z.array(glob).default(["*"]).describe("Discovered ids to list."),
+		exclude: z.array(glob).default([]).describe("Discovered ids to hide."),
+		prefix: z.string().default("").describe('Put before every discovered name, e.g. "openrouter/".'),
+		system_messages: z
+			.enum(SYSTEM_MESSAGES)
+			.optional()
+			.describe(
+				"Agent requests (/v1/messages, /v1/responses): in_place keeps system messages where the client put them; merged joins them into one leading system message, for chat templates that refuse any other (Qwen, Mistral, Gemma on vLLM or llama.cpp). Default: in_place for openai and openrouter, merged for vllm and llamacpp.",
+			),
+		protocols: z
+			.array(z.enum(AGENT_PROTOCOLS))
+			.default([])
+			.describe(
+				"Agent protocols the upstream speaks itself (responses: OpenAI, Azure, a real Ollama, vLLM; messages: a real Ollama ≥ 0.14, vLLM, llama.cpp, LM Studio): /v1/responses and /v1/messages for its models are relayed to it instead of translated onto chat completions.",
+			),
+		...fleetKeys,
+	})
+	.superRefine((upstream, ctx) => {
+		for (const issue of fleetIssues(upstream)) ctx.addIssue({ code: "custom", ...issue });
+		if (upstream.kind === "azure" && upstream.replicas)
+			ctx.addIssue({ code: "custom", path: ["replicas"], message: "an azure upstream takes one base_url" });
+	});
 export type UpstreamConfig = z.infer<typeof UpstreamConfig>;
 
 /** How the agent protocols behave where clients differ from the APIs they were written against. */

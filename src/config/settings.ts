@@ -13,10 +13,15 @@ import {
 	type ModelConfig,
 	type UpstreamConfig,
 } from "./file.ts";
+import { type FleetSettings, fleetOf } from "./fleet.ts";
 
 export type Flags = { host?: string; port?: number; config?: string; logLevel?: (typeof LOG_LEVELS)[number] };
 
 export type ResolvedUpstream = UpstreamConfig & {
+	/** The URL of a single-URL upstream, or of a fleet's first replica (for its dialect and the start-up line). */
+	base_url: string;
+	/** Several replicas, or one URL queued under `max_concurrency`; absent for a plain single URL. */
+	fleet?: FleetSettings;
 	discover: boolean;
 	dialect: Dialect;
 	system_messages: SystemMessages;
@@ -117,9 +122,13 @@ function envOnlyFile(env: EnvConfig): FileConfig {
 }
 
 function resolveUpstream(upstream: UpstreamConfig, maxConnections: number): ResolvedUpstream {
-	const dialect = upstream.dialect ?? dialectOf(upstream.base_url);
+	const fleet = fleetOf(upstream);
+	const baseUrl = upstream.base_url ?? (fleet?.replicas[0]?.base_url as string);
+	const dialect = upstream.dialect ?? dialectOf(baseUrl);
 	return {
 		...upstream,
+		base_url: baseUrl,
+		...(fleet && { fleet }),
 		discover: upstream.discover ?? upstream.kind !== "azure",
 		dialect,
 		system_messages: upstream.system_messages ?? systemMessagesOf(dialect),

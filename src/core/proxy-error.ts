@@ -12,7 +12,9 @@ export type FailureKind =
 	| "auth"
 	| "not_found"
 	| "bad_request"
-	| "stream";
+	| "stream"
+	/** Every replica of a fleet was busy and the request could not wait: Ollama's own 503. */
+	| "busy";
 
 /** Failures worth another try, on the same upstream or on a fallback: nothing reached the client yet. */
 export const TRANSIENT: ReadonlySet<FailureKind> = new Set(["connect", "timeout", "rate_limit", "server"]);

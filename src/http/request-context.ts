@@ -24,6 +24,8 @@ export type RequestRecord = {
 	stats?: Omit<StreamSummary, "status">;
 	/** The inbound key's name, when keys are configured. */
 	keyName?: string;
+	/** The replica of a fleet that answered (its URL without credentials). */
+	replica?: string;
 	/** Whether the caller may use a model (inbound keys restrict it). */
 	allows(model: string): boolean;
 };
@@ -74,6 +76,7 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 				path: pathOf(request.url),
 				...(record.model !== undefined && { model: record.model }),
 				...(record.keyName !== undefined && { key: record.keyName }),
+				...(record.replica !== undefined && { replica: record.replica }),
 				...all,
 				durationMs,
 			});

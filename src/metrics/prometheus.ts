@@ -13,7 +13,7 @@ function labelText(labels: Labels): string {
 
 const keyOf = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 
-abstract class Metric {
+export abstract class Metric {
 	constructor(
 		readonly name: string,
 		readonly help: string,
@@ -57,6 +57,20 @@ export class Gauge extends Metric {
 	}
 	samples() {
 		return [`${this.name} ${this.value}`];
+	}
+}
+
+/** A gauge per label set, set to a value read elsewhere (a fleet's state at scrape time). */
+export class LabelledGauge extends Metric {
+	private readonly values = new Map<string, { labels: Labels; value: number }>();
+	constructor(name: string, help: string) {
+		super(name, help, "gauge");
+	}
+	set(labels: Labels, value: number) {
+		this.values.set(keyOf(labels), { labels, value });
+	}
+	samples() {
+		return [...this.values.values()].map(({ labels, value }) => `${this.name}${labelText(labels)} ${value}`);
 	}
 }
 

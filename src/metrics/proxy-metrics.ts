@@ -3,6 +3,7 @@
  * histograms; tokens in and out; upstream errors by upstream and kind; open streams. Model labels only ever hold
  * names the registry resolved, so a client cannot grow the series with made-up names.
  */
+import { type FleetView, fleetMetrics } from "./fleet-metrics.ts";
 import { Counter, Gauge, Histogram, renderMetrics } from "./prometheus.ts";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -35,7 +36,13 @@ export function proxyMetrics() {
 		"Failed upstream calls, by upstream and kind.",
 	);
 	const openStreams = new Gauge("ollama_proxy_open_streams", "Streamed answers in progress.");
-	const all = [requests, duration, firstToken, tokens, upstreamErrors, openStreams];
+	const queueWait = new Histogram(
+		"ollama_proxy_queue_wait_seconds",
+		"Time a request waited for a free replica, by upstream and how the wait ended.",
+		SECONDS,
+	);
+	const all = [requests, duration, firstToken, tokens, upstreamErrors, openStreams, queueWait];
+	let fleets: () => readonly FleetView[] = () => [];
 
 	return {
 		observeRequest(o: RequestObservation) {
@@ -52,7 +59,17 @@ export function proxyMetrics() {
 		streamOpened: () => openStreams.add(1),
 		streamClosed: () => openStreams.add(-1),
 		openStreams: () => openStreams.get(),
-		render: () => renderMetrics(all),
+		observeQueueWait(upstream: string, ms: number, result: string) {
+			queueWait.observe({ upstream, result }, ms / 1000);
+		},
+		/** Where the fleets' state is read at each scrape. */
+		watchFleets(source: () => readonly FleetView[]) {
+			fleets = source;
+		},
+		render: () => {
+			const now = fleets();
+			return renderMetrics(now.length > 0 ? [...all, ...fleetMetrics(now)] : all);
+		},
 	};
 }
 

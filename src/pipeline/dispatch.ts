@@ -37,7 +37,15 @@ export function dispatch<T>(
 	modelName: string,
 	options: Pick<CallScope, "answeredByHeaders"> = {},
 ): Promise<T> {
-	const scope = { signal: request.signal, modelName, ...options };
+	const record = deps.requests.recordOf(request);
+	const scope: CallScope = {
+		signal: request.signal,
+		modelName,
+		...options,
+		onReplica: (replica) => {
+			record.replica = replica;
+		},
+	};
 	return firstSuccess(
 		route,
 		{
@@ -47,7 +55,8 @@ export function dispatch<T>(
 			signal: request.signal,
 			log: deps.log,
 			onFailure: (failed, error) => deps.metrics.upstreamError(failed.upstream.name, error.kind ?? "unknown"),
-			allows: deps.requests.recordOf(request).allows,
+			allows: record.allows,
+			retryAtOnce: (current) => current.upstream.failoverReady?.(scope) ?? false,
 		},
 		(current) => call(current, scope),
 	);

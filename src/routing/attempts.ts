@@ -6,16 +6,8 @@
 import type { Logger } from "pino";
 import type { Retries } from "../config/file.ts";
 import { ProxyError, TRANSIENT } from "../core/proxy-error.ts";
+import { retryAfterMs } from "../lib/retry-after.ts";
 import type { ModelRegistry, Route } from "./model-registry.ts";
-
-/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
-	if (!value) return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-	const date = Date.parse(value);
-	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
 
 /** How long to wait before retry number `attempt` (0-based), or undefined when waiting would take too long. */
 export function retryDelay(attempt: number, error: ProxyError, retries: Retries): number | undefined {
@@ -46,6 +38,8 @@ export type AttemptContext = {
 	onFailure?(route: Route, error: ProxyError): void;
 	/** Whether the caller may use a model: a fallback the caller's key may not use is skipped. */
 	allows?(model: string): boolean;
+	/** Whether a retry on this route can go at once (a fleet has a replica this request has not tried). */
+	retryAtOnce?(route: Route): boolean;
 };
 
 /** Calls `call` on the route, retrying and falling back as configured, and returns the first success. */
@@ -77,13 +71,14 @@ export async function firstSuccess<T>(
 				ctx.onFailure?.(current, error);
 				if (!TRANSIENT.has(error.kind) || ctx.signal.aborted) throw error;
 				lastError = error;
-				const wait = attempt < retries.max ? retryDelay(attempt, error, retries) : undefined;
+				const wait =
+					attempt >= retries.max ? undefined : ctx.retryAtOnce?.(current) ? 0 : retryDelay(attempt, error, retries);
 				if (wait === undefined) break;
 				ctx.log.info(
 					{ model: current.name, upstream: current.upstream.name, attempt: attempt + 1, waitMs: wait },
 					"retrying",
 				);
-				await sleep(wait, ctx.signal);
+				if (wait > 0) await sleep(wait, ctx.signal);
 				// The client left while we waited: there is nobody to answer.
 				if (ctx.signal.aborted) throw error;
 			}

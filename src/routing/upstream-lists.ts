@@ -8,7 +8,34 @@ import type { Settings } from "../config/settings.ts";
 import { ProxyError } from "../core/proxy-error.ts";
 import type { DiscoveredModel, Upstream } from "../upstream/upstream.ts";
 
-export type UpstreamStatus = { name: string; models: number; ok: boolean; error?: string; ageMs?: number };
+/** A fleet's replica as readiness and `validate` show it. */
+export type ReplicaStatus = {
+	replica: string;
+	priority: number;
+	state: "up" | "ejected";
+	inFlight: number;
+	/** What its last model list held, when it gave one. */
+	models?: number;
+};
+
+export type UpstreamStatus = {
+	name: string;
+	models: number;
+	ok: boolean;
+	error?: string;
+	ageMs?: number;
+	replicas?: ReplicaStatus[];
+};
+
+function replicasOf(upstream: Upstream | undefined): ReplicaStatus[] | undefined {
+	return upstream?.fleet?.().replicas.map((r) => ({
+		replica: r.replica,
+		priority: r.priority,
+		state: r.ejected ? "ejected" : "up",
+		inFlight: r.inFlight,
+		...(r.models !== undefined && { models: r.models }),
+	}));
+}
 
 type Listing = {
 	models?: DiscoveredModel[];
@@ -103,12 +130,14 @@ export function upstreamLists({ settings, upstreams, log, now }: UpstreamListsOp
 				.map((u) => {
 					const listing = listings.get(u.name);
 					const error = listing?.error;
+					const replicas = replicasOf(upstreams.get(u.name));
 					return {
 						name: u.name,
 						models: listing?.models?.length ?? 0,
 						ok: Boolean(listing?.models) && !error,
 						...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }),
 						...(listing?.models && { ageMs: now() - listing.at }),
+						...(replicas && { replicas }),
 					};
 				});
 		},

@@ -7,6 +7,7 @@ import type { Completion, CompletionCreateParams } from "openai/resources/comple
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { AgentProtocol } from "../config/file.ts";
 import type { Dialect } from "../core/dialect.ts";
+import type { FleetView } from "../metrics/fleet-metrics.ts";
 import type { UpstreamModel } from "./upstream-models.ts";
 
 export type CallScope = {
@@ -19,6 +20,8 @@ export type CallScope = {
 	 * not the first-byte one: for clients kept alive by their own events while a long prompt is read (agents).
 	 */
 	answeredByHeaders?: boolean;
+	/** Told which replica of a fleet took the call (its URL without credentials), for the request's log line. */
+	onReplica?(replica: string): void;
 };
 
 /** A model an upstream lists; a real Ollama's entries keep their own `/api/tags` entry, relayed as it is. */
@@ -60,4 +63,13 @@ export type Upstream = {
 	transcribe(upload: MultipartUpload, scope: CallScope): Promise<Response>;
 	/** A real Ollama only: an `/api/*` request passed through as it is, whatever the answer. */
 	native?(path: string, body: unknown, scope: CallScope): Promise<Response>;
+	/**
+	 * A fleet only: whether another replica can take this request's retry at once, so the retry need not wait out a
+	 * backoff meant for one server.
+	 */
+	failoverReady?(scope: CallScope): boolean;
+	/** A fleet only: its replicas' state now. */
+	fleet?(): FleetView;
+	/** Stops what runs in the background (a fleet's probes). */
+	close?(): void;
 };

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import type { Retries } from "../../src/config/file.ts";
 import { type FailureKind, ProxyError } from "../../src/core/proxy-error.ts";
-import { type AttemptContext, firstSuccess, retryAfterMs, retryDelay } from "../../src/routing/attempts.ts";
+import { retryAfterMs } from "../../src/lib/retry-after.ts";
+import { type AttemptContext, firstSuccess, retryDelay } from "../../src/routing/attempts.ts";
 import type { ModelRegistry, Route } from "../../src/routing/model-registry.ts";
 
 const NOW = Date.parse("2025-01-01T00:00:00Z");

@@ -3,9 +3,10 @@
  * reads plain properties of a single shape. Health transitions live in replica-health.ts, choices in pick-replica.ts;
  * this module only holds the data and renders it for metrics.
  */
+
+import { normalisedUrl } from "../../lib/normalised-url.ts";
 import { affinityKey } from "./affinity-hash.ts";
 import type { EjectCause, ReplicaConfig, ReplicaSnapshot, RequestOutcome } from "./fleet-types.ts";
-import { normalisedUrl } from "./normalised-url.ts";
 
 export class ReplicaState {
 	readonly baseUrl: string;

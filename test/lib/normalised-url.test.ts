@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { duplicateUrls, normalisedUrl } from "../../../src/upstream/fleet/normalised-url.ts";
+import { duplicateUrls, normalisedUrl } from "../../src/lib/normalised-url.ts";
 
 describe("normalisedUrl", () => {
 	test.each([

@@ -24,3 +24,14 @@ export function duplicateUrls(urls: readonly string[]): string[] {
 	}
 	return duplicates;
 }
+
+/**
+ * A URL as logs, metrics and errors may show it: its origin and path, never the credentials or query a base URL may
+ * carry (user:pass@host, ?key=…), and without a trailing slash.
+ */
+export function urlLabel(url: string): string {
+	if (!URL.canParse(url)) return "(invalid URL)";
+	const parsed = new URL(url);
+	const label = `${parsed.origin}${parsed.pathname}`;
+	return label.endsWith("/") ? label.slice(0, -1) : label;
+}
