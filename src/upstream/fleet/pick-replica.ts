@@ -81,6 +81,11 @@ function pickInTier(
 	key: number | undefined,
 	now: number,
 ): number {
+	// A replica back from ejection takes the next request as its trial, so a recovery is proven (or not) at once.
+	for (let k = start; k < end; k++) {
+		const replica = at(roster.replicas, roster.order[k]);
+		if (replica.needsTrial && isEligible(eligible, replica.index) && replica.isAvailable(now)) return replica.index;
+	}
 	if (policy.affinity && key !== undefined) {
 		const preferred = affine(roster, start, end, eligible, key, now);
 		if (preferred >= 0) return preferred;

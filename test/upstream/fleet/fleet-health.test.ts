@@ -16,6 +16,24 @@ describe("health through the façade", () => {
 		expect([after.role, s.fleet.snapshot().replicas[0]?.halfOpen]).toEqual(["normal", false]);
 	});
 
+	test("a replica back from ejection takes the next request, whatever affinity or balance would pick", async () => {
+		const s = setup([{}, {}], { affinity: "prefix" });
+		// A conversation that prefers replica 1 while both are healthy.
+		let key = 0;
+		for (;;) {
+			const lease = await s.fleet.acquire([0, 1], { affinity: key });
+			lease.release(ok);
+			if (lease.replica === 1) break;
+			key++;
+		}
+		await s.eject(0);
+		s.clock.advance(30_000);
+		const trial = await s.fleet.acquire([0, 1], { affinity: key });
+		expect([trial.replica, trial.role]).toEqual([0, "trial"]);
+		trial.release(ok);
+		expect((await s.fleet.acquire([0, 1], { affinity: key })).replica).toBe(1);
+	});
+
 	test("all ejected: panic to the one ejected first; success closes it", async () => {
 		const s = setup([{}, { priority: 1 }]);
 		await s.eject(1);
