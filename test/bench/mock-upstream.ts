@@ -137,7 +137,8 @@ const server = Bun.serve({
 	idleTimeout: 255,
 	async fetch(request, srv) {
 		const path = request.url.slice(request.url.indexOf("/", 8));
-		if (path === "/v1/chat/completions" && request.method === "POST") {
+		// A fleet's replicas are this one mock under several path prefixes (/r1/v1, /r2/v1, …).
+		if (path.endsWith("/v1/chat/completions") && request.method === "POST") {
 			// Read whole so that a keep-alive connection is clean for the next request; only `stream` matters.
 			const asked = await request.text();
 			const current = { ...config };
@@ -146,7 +147,7 @@ const server = Bun.serve({
 			srv.timeout(request, 0);
 			return paced(current, request.signal);
 		}
-		if (path === "/v1/models") return new Response(MODELS, { headers: { "content-type": "application/json" } });
+		if (path.endsWith("/v1/models")) return new Response(MODELS, { headers: { "content-type": "application/json" } });
 		if (path === "/stats") return Response.json(stats);
 		if (path === "/stats/reset" && request.method === "POST") {
 			Object.assign(stats, { peakOpen: stats.open, started: 0, completed: 0, aborted: 0 });

@@ -58,7 +58,7 @@ const QUICK: Params = {
 };
 
 // In the order they run. The streams run before the throughput flood, whose garbage would blur RSS per stream.
-export const SCENARIOS = ["nonstream", "ttft", "chunks", "streams", "throughput", "aborts"] as const;
+export const SCENARIOS = ["nonstream", "ttft", "chunks", "streams", "throughput", "aborts", "fleet"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Options = {

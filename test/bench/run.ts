@@ -30,6 +30,7 @@ import {
 	spawnChild,
 } from "./procs.ts";
 import { formatReport, formatTable, newReport, targetsLine, writeBetweenMarkers } from "./report.ts";
+import { fleet } from "./scenarios-fleet.ts";
 import { nonStreaming, pacedTimeToFirstToken, perChunk } from "./scenarios-latency.ts";
 import { clientAborts, concurrentStreams, idleRss, throughput } from "./scenarios-load.ts";
 
@@ -186,6 +187,7 @@ async function main(options: Options): Promise<number> {
 			throughput: () => throughput(ctx),
 			streams: () => concurrentStreams(ctx),
 			aborts: () => clientAborts(ctx),
+			fleet: () => fleet(ctx),
 		};
 		for (const scenario of options.scenarios) {
 			log(`${scenario}…`);
