@@ -32,7 +32,7 @@ export function buildDeps(settings: Settings, log: Logger) {
 	);
 	metrics.watchFleets(() => [...upstreams.values()].flatMap((u) => (u.fleet ? [u.fleet()] : [])));
 	const registry = modelRegistry({ settings, upstreams, log });
-	return { settings, registry, log, clock: systemClock, requests: requestLog(log, metrics), metrics };
+	return { settings, registry, log, clock: systemClock, requests: requestLog(log, metrics), metrics, upstreams };
 }
 
 export function startServer(settings: Settings, log: Logger) {

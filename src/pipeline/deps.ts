@@ -4,6 +4,7 @@ import type { RequestLog } from "../http/request-context.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { ProxyMetrics } from "../metrics/proxy-metrics.ts";
 import type { ModelRegistry } from "../routing/model-registry.ts";
+import type { Upstream } from "../upstream/upstream.ts";
 
 /** Everything a route needs from outside, passed in so that tests can build the app around test upstreams. */
 export type AppDeps = {
@@ -13,4 +14,6 @@ export type AppDeps = {
 	clock: Clock;
 	requests: RequestLog;
 	metrics: ProxyMetrics;
+	/** Every upstream by name, for what spans them all (the models a real Ollama has loaded). */
+	upstreams: ReadonlyMap<string, Upstream>;
 };

@@ -8,7 +8,7 @@ import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../core/proxy-error.ts";
 import { upstreamFailure } from "./errors.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
-import { ollamaTags } from "./ollama-tags.ts";
+import { ollamaRunning, ollamaTags } from "./ollama-tags.ts";
 import { prebuiltPost } from "./prebuilt-post.ts";
 import { ollamaRoot, ownsAuthorization, sdkClient } from "./sdk-client.ts";
 import { sseDecoder } from "./sse-decoder.ts";
@@ -271,6 +271,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	};
 	if (settings.kind === "ollama") {
 		const root = ollamaRoot(settings);
+		upstream.running = (scope) => whole(scope, (signal) => ollamaRunning(root, nativeHeaders, signal, send));
 		upstream.native = async (path, body, scope) =>
 			idleWatched(
 				await whole(scope, (signal) =>

@@ -63,6 +63,8 @@ export type Upstream = {
 	transcribe(upload: MultipartUpload, scope: CallScope): Promise<Response>;
 	/** A real Ollama only: an `/api/*` request passed through as it is, whatever the answer. */
 	native?(path: string, body: unknown, scope: CallScope): Promise<Response>;
+	/** A real Ollama only: the models it has loaded now, as its `/api/ps` lists them (a fleet: every replica's). */
+	running?(scope: CallScope): Promise<Array<{ name: string } & Record<string, unknown>>>;
 	/**
 	 * A fleet only: whether another replica can take this request's retry at once, so the retry need not wait out a
 	 * backoff meant for one server.

@@ -1,6 +1,7 @@
 /** Issue-4 routing end to end: two OpenAI-compatible upstreams and a real-Ollama passthrough behind one model list. */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { LOCAL_CHAT_BODY, LOCAL_TAGS_ENTRY, startFakeOllama } from "../support/fake-ollama.ts";
+import { Ollama } from "ollama";
+import { LOCAL_CHAT_BODY, LOCAL_PS_ENTRY, LOCAL_TAGS_ENTRY, startFakeOllama } from "../support/fake-ollama.ts";
 import { ndjsonLines, startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
@@ -220,6 +221,15 @@ describe("a real Ollama as an upstream", () => {
 		expect(res.headers.get("content-type")).toBe("application/x-ndjson");
 		expect(await res.text()).toBe(LOCAL_CHAT_BODY);
 		expect(local.requests.at(-1)).toMatchObject({ path: "/api/chat", body: { ...body, model: "llama3.2:latest" } });
+	});
+
+	test("/api/ps lists what the local Ollama has loaded, as its own /api/ps says it, through the ollama client", async () => {
+		const ollama = new Ollama({ host: proxy.url, headers: team });
+		expect(await ollama.ps()).toEqual({ models: [LOCAL_PS_ENTRY] } as never);
+		expect(local.requests.map((r) => [r.method, r.path])).toEqual([["GET", "/api/ps"]]);
+		// A key that may not use the model does not see it either.
+		const limited = await fetch(`${proxy.url}/api/ps`, { headers: { authorization: `Bearer ${LIMITED_KEY}` } });
+		expect(await limited.json()).toEqual({ models: [] });
 	});
 
 	test("show is the local Ollama's own answer", async () => {

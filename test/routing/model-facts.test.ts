@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Capability } from "../../src/core/target.ts";
-import { modelDetails, showResponse, tagsEntry } from "../../src/protocols/ollama/model-info.ts";
+import { modelDetails, runningEntry, showResponse, tagsEntry } from "../../src/protocols/ollama/model-info.ts";
 import {
 	capabilitiesOf,
 	contextLengthOf,
@@ -582,5 +582,26 @@ describe("showResponse: the `/api/show` body", () => {
 		const match = /^(\S+)\s+((?:".*")|\S+)$/.exec(showResponse(GPT_4O).parameters);
 		expect(match?.slice(1)).toEqual(["num_ctx", "128000"]);
 		expect(showResponse(GPT_4O).parameters.indexOf("128000")).toBe(31);
+	});
+});
+
+describe("runningEntry: a real Ollama's /api/ps entry under its upstream's prefix", () => {
+	test.each<[string, Record<string, unknown> & { name: string }, string, Record<string, unknown>]>([
+		[
+			"no prefix: as it came",
+			{ name: "llama3.2:latest", model: "llama3.2:latest", size: 1 },
+			"",
+			{ name: "llama3.2:latest", model: "llama3.2:latest", size: 1 },
+		],
+		[
+			"a prefix on name and model",
+			{ name: "qwen3:8b", model: "qwen3:8b" },
+			"gpu/",
+			{ name: "gpu/qwen3:8b", model: "gpu/qwen3:8b" },
+		],
+		["an untagged name gets :latest", { name: "phi4" }, "", { name: "phi4:latest" }],
+		["a model field that is not a name is left", { name: "phi4", model: 7 }, "", { name: "phi4:latest", model: 7 }],
+	])("%s", (_, entry, prefix, expected) => {
+		expect(runningEntry(entry, prefix)).toEqual(expected);
 	});
 });

@@ -20,6 +20,18 @@ export const LOCAL_TAGS_ENTRY = {
 	},
 };
 
+/** What the stand-in says it has loaded (`/api/ps`). */
+export const LOCAL_PS_ENTRY = {
+	name: "llama3.2:latest",
+	model: "llama3.2:latest",
+	size: 3_500_000_000,
+	digest: LOCAL_TAGS_ENTRY.digest,
+	details: LOCAL_TAGS_ENTRY.details,
+	expires_at: "2025-05-04T17:42:44.706015396-07:00",
+	size_vram: 3_500_000_000,
+	context_length: 4096,
+};
+
 export const LOCAL_CHAT_BODY =
 	'{"model":"llama3.2:latest","created_at":"2025-10-26T17:21:21.196249Z","message":{"role":"assistant","content":"local"},"done":false}\n' +
 	'{"model":"llama3.2:latest","created_at":"2025-10-26T17:21:21.296249Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":5,"load_duration":1,"prompt_eval_count":3,"prompt_eval_duration":1,"eval_count":1,"eval_duration":2}\n';
@@ -51,6 +63,8 @@ export function startFakeOllama() {
 					}
 					return new Response(LOCAL_CHAT_BODY, { headers: { "content-type": "application/x-ndjson" } });
 				}
+				case "/api/ps":
+					return Response.json({ models: [LOCAL_PS_ENTRY] });
 				case "/api/show":
 					return Response.json({ capabilities: ["completion"], model_info: { "general.architecture": "llama" } });
 				default:

@@ -4,7 +4,7 @@
  * read `parameters` `num_ctx`; so the context length is written in every place a client may look.
  */
 import { embeddingLengthOf, type ModelFacts } from "../../routing/model-facts.ts";
-import { digestOf } from "../../routing/model-names.ts";
+import { digestOf, ollamaName } from "../../routing/model-names.ts";
 import type { ModelDetails, ShowResponse, TagsModel } from "./response-schemas.ts";
 import { rfc3339 } from "./timestamps.ts";
 
@@ -78,4 +78,16 @@ export function showResponse(facts: ModelFacts): ShowResponse {
 		capabilities: facts.capabilities,
 		modified_at: rfc3339(facts.modifiedAt),
 	};
+}
+
+/**
+ * A model a real Ollama has loaded, as `/api/ps` lists it under the upstream's prefix: the name clients send, the rest
+ * of the entry as that Ollama wrote it.
+ */
+export function runningEntry(
+	entry: { name: string } & Record<string, unknown>,
+	prefix: string,
+): Record<string, unknown> {
+	const name = ollamaName(prefix + entry.name);
+	return { ...entry, name, ...(typeof entry.model === "string" && { model: ollamaName(prefix + entry.model) }) };
 }

@@ -9,7 +9,7 @@ import { listedForChat } from "../../../routing/model-facts.ts";
 import { ollamaName } from "../../../routing/model-names.ts";
 import type { Route } from "../../../routing/model-registry.ts";
 import { passThrough } from "../answer.ts";
-import { showResponse, tagsEntry } from "../model-info.ts";
+import { runningEntry, showResponse, tagsEntry } from "../model-info.ts";
 import { ModelRef } from "../request-schemas.ts";
 import { ErrorResponse, PsResponse, ShowResponse, StatusResponse, TagsResponse } from "../response-schemas.ts";
 
@@ -63,11 +63,31 @@ export function modelRoutes(deps: AppDeps) {
 					detail: { summary: "Describe a model: capabilities, context length, template", tags: ["models"] },
 				},
 			)
-			// Remote models are never "loaded" in this process, so none is reported as running.
-			.get("/api/ps", () => jsonResponse({ models: [] }), {
-				response: PsResponse,
-				detail: { summary: "Running models (always none: the upstreams run them)", tags: ["models"] },
-			})
+			// Remote models are never "loaded" in this process; a real Ollama (each replica of a fleet) says what it has.
+			.get(
+				"/api/ps",
+				async ({ request }) => {
+					const record = deps.requests.recordOf(request);
+					const scope = { signal: request.signal };
+					const lists = await Promise.allSettled(
+						deps.settings.upstreams.map(async (settings) => {
+							const running = (await deps.upstreams.get(settings.name)?.running?.(scope)) ?? [];
+							return running.map((entry) => runningEntry(entry, settings.prefix));
+						}),
+					);
+					const models = lists
+						.flatMap((list) => (list.status === "fulfilled" ? list.value : []))
+						.filter((entry) => record.allows(entry.name as string));
+					return jsonResponse({ models });
+				},
+				{
+					response: PsResponse,
+					detail: {
+						summary: "Running models: what each real Ollama upstream (every replica of a fleet) has loaded",
+						tags: ["models"],
+					},
+				},
+			)
 			.post(
 				"/api/pull",
 				async ({ body, request }) => {
