@@ -21,11 +21,15 @@ export type Reply =
 			chunks: Array<Partial<ChatCompletionChunk> | string | Uint8Array>;
 			end?: StreamEnd;
 			gapMs?: number;
+			/** Holds the stream before chunk number `at` (or before its end) until `open` settles. */
+			gate?: { at: number; open: Promise<unknown> };
 	  }
 	/** Content chunks produced only as fast as the reader takes them, to observe back-pressure. */
 	| { kind: "firehose"; chunkText: string; chunks: number }
 	| { kind: "json"; status?: number; body: unknown; headers?: Record<string, string> }
-	| { kind: "hang" };
+	| { kind: "hang" }
+	/** The reply, once the promise gives it: no headers until then, so a test decides when a request ends. */
+	| { kind: "later"; reply: Promise<Reply> };
 
 type Endpoint = "chat" | "completions" | "embeddings" | "models" | "responses" | "messages";
 
@@ -222,6 +226,8 @@ export type UpstreamOptions = {
 	behaviors?: Record<string, (body: Record<string, unknown>) => Reply>;
 	/** false: no `/audio/transcriptions` here, a 404 as from a server without speech-to-text. */
 	transcriptions?: boolean;
+	/** The loopback port to listen on (one a stopped upstream left free, to bring it back); default: one the OS picks. */
+	port?: number;
 };
 
 export async function startTestUpstream(options: UpstreamOptions = {}) {
@@ -252,7 +258,8 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 		});
 		const body = new ReadableStream<Uint8Array>({
 			async start(controller) {
-				for (const item of reply.chunks) {
+				for (const [index, item] of reply.chunks.entries()) {
+					if (reply.gate?.at === index) await reply.gate.open;
 					if (reply.gapMs) await Bun.sleep(reply.gapMs);
 					if (signal.aborted) return;
 					controller.enqueue(
@@ -260,6 +267,10 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 							? item
 							: encoder.encode(typeof item === "string" ? item : `data: ${JSON.stringify(item)}\n\n`),
 					);
+				}
+				if (reply.gate !== undefined && reply.gate.at >= reply.chunks.length) {
+					await reply.gate.open;
+					if (signal.aborted) return;
 				}
 				const end = reply.end ?? "done";
 				if (end === "hang") return;
@@ -304,6 +315,7 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 	function answer(reply: Reply, signal: AbortSignal): Response | Promise<Response> {
 		if (reply.kind === "stream") return sse(reply, signal);
 		if (reply.kind === "firehose") return firehose(reply);
+		if (reply.kind === "later") return reply.reply.then((later) => answer(later, signal));
 		if (reply.kind === "hang") {
 			return new Promise((resolve) =>
 				signal.addEventListener("abort", () => {
@@ -371,7 +383,7 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 
 	const server = Bun.serve({
 		hostname: "127.0.0.1",
-		port: 0,
+		port: options.port ?? 0,
 		idleTimeout: 0,
 		async fetch(request) {
 			const url = new URL(request.url);
@@ -467,6 +479,7 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 
 	return {
 		url: `http://127.0.0.1:${server.port}/v1`,
+		port: server.port as number,
 		requests,
 		state,
 		/** Queues replies for the next requests to an endpoint; unscripted requests get the default answer. */
