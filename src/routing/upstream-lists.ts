@@ -12,7 +12,8 @@ import type { DiscoveredModel, Upstream } from "../upstream/upstream.ts";
 export type ReplicaStatus = {
 	replica: string;
 	priority: number;
-	state: "up" | "ejected";
+	/** `unlisted`: it never gave its model list (down since start-up), so no request goes to it yet. */
+	state: "up" | "ejected" | "unlisted";
 	inFlight: number;
 	/** What its last model list held, when it gave one. */
 	models?: number;
@@ -31,7 +32,7 @@ function replicasOf(upstream: Upstream | undefined): ReplicaStatus[] | undefined
 	return upstream?.fleet?.().replicas.map((r) => ({
 		replica: r.replica,
 		priority: r.priority,
-		state: r.ejected ? "ejected" : "up",
+		state: r.ejected ? "ejected" : r.models === undefined ? "unlisted" : "up",
 		inFlight: r.inFlight,
 		...(r.models !== undefined && { models: r.models }),
 	}));

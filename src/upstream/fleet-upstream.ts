@@ -116,18 +116,27 @@ export function fleetUpstream(
 	};
 
 	const probeMs = config.health.probe_ms;
+	// A replica that never gave its list (down since start-up) serves nothing, so no failure ever ejects it: it is
+	// asked for its list on the probes' schedule instead, and joins once it answers.
+	const unlistedAskedAt = replicas.map(() => Number.NEGATIVE_INFINITY);
+	const probe = (index: number, onResult: (ok: boolean) => void) =>
+		(replicas[index] as Upstream).listModels({ signal: new AbortController().signal }).then(
+			(models) => {
+				remember(index, models);
+				onResult(true);
+			},
+			() => onResult(false),
+		);
 	const probes =
 		probeMs > 0
 			? setInterval(
 					() => {
-						for (const index of fleet.dueProbes()) {
-							(replicas[index] as Upstream).listModels({ signal: new AbortController().signal }).then(
-								(models) => {
-									remember(index, models);
-									fleet.probeResult(index, true);
-								},
-								() => fleet.probeResult(index, false),
-							);
+						for (const index of fleet.dueProbes()) probe(index, (ok) => fleet.probeResult(index, ok));
+						const now = performance.now();
+						for (const index of indexes) {
+							if (lists[index] !== undefined || now - (unlistedAskedAt[index] as number) < probeMs) continue;
+							unlistedAskedAt[index] = now;
+							probe(index, () => undefined);
 						}
 					},
 					Math.min(probeMs, 1000),

@@ -7,7 +7,15 @@ import { afterEach, describe, expect, test } from "bun:test";
 import Anthropic from "@anthropic-ai/sdk";
 import { Ollama } from "ollama";
 import type { ReplicaView } from "../../src/metrics/fleet-metrics.ts";
-import { chatsAt, fleetView, MODEL, startFleetProxy, withConcurrency } from "../support/fleet.ts";
+import {
+	chatsAt,
+	closedPort,
+	fleetView,
+	MODEL,
+	startFleetProxy,
+	urlOfPort,
+	withConcurrency,
+} from "../support/fleet.ts";
 import type { TestProxy } from "../support/proxy.ts";
 import { startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
@@ -183,5 +191,31 @@ describe("recovery", () => {
 		const view = await dead();
 		expect(view.ejected).toBe(false);
 		expect(view.requests.failure).toBe(1);
+	});
+});
+
+describe("a replica down at start-up", () => {
+	test("is shown unlisted and sent nothing, then joins once its model list answers", async () => {
+		upstreams = [await startTestUpstream()];
+		const port = await closedPort();
+		proxy = await startFleetProxy([(upstreams[0] as TestUpstream).url, urlOfPort(port)], {
+			affinity: "none",
+			balance: "round_robin",
+			health: { probe_ms: 50 },
+		});
+		const ollama = new Ollama({ host: proxy.url });
+		for (let n = 0; n < 4; n++) expect((await ask(ollama, `alone ${n}`)).message.content).toBe("Hello world");
+		expect(chatsAt(upstreams[0] as TestUpstream)).toBe(4);
+		const ready = (await (await fetch(`${proxy.url}/health/ready`)).json()) as {
+			upstreams: Array<{ replicas: Array<{ replica: string; state: string }> }>;
+		};
+		expect(ready.upstreams[0]?.replicas.map((r) => r.state)).toEqual(["up", "unlisted"]);
+
+		const late = await startTestUpstream({ port });
+		upstreams.push(late);
+		const listed = async () => ((await fleetView(proxy as TestProxy)).replicas[1] as ReplicaView).models !== undefined;
+		expect(await until(listed)).toBe(true);
+		for (let n = 0; n < 4; n++) expect((await ask(ollama, `both ${n}`)).message.content).toBe("Hello world");
+		expect(chatsAt(late)).toBe(2);
 	});
 });
