@@ -21,6 +21,8 @@ describe("the configuration file's JSON Schema", () => {
 			"agents",
 			"models",
 			"keys",
+			"limits",
+			"state",
 			"cors",
 		]);
 		expect(schema.properties.upstreams.items.properties.kind.enum).toEqual(["openai", "azure", "ollama"]);
