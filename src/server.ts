@@ -7,7 +7,11 @@ import { createApp } from "./app.ts";
 import type { Settings } from "./config/settings.ts";
 import { requestLog } from "./http/request-context.ts";
 import { systemClock } from "./lib/system-clock.ts";
+import { createLimitStore } from "./limits/create-store.ts";
+import { keyPolicy } from "./limits/key-limits.ts";
+import type { LimitStore } from "./limits/types.ts";
 import { proxyMetrics } from "./metrics/proxy-metrics.ts";
+import type { AppDeps } from "./pipeline/deps.ts";
 import { modelRegistry } from "./routing/model-registry.ts";
 import { createUpstream } from "./upstream/create-upstream.ts";
 import type { Upstream } from "./upstream/upstream.ts";
@@ -18,13 +22,30 @@ function keyHint(settings: Settings, upstream: Settings["upstreams"][number]): s
 	return upstream.api_key ? "check OPENAI_API_KEY" : "OPENAI_API_KEY is not set";
 }
 
-export function buildDeps(settings: Settings, log: Logger) {
+/** What a configuration reload keeps: counters, the request log, the limit store. */
+export type Lasting = Pick<AppDeps, "metrics" | "requests"> & { store: LimitStore };
+
+export function lastingDeps(settings: Settings, log: Logger): Lasting {
+	const metrics = proxyMetrics();
+	return { metrics, requests: requestLog(log, metrics), store: createLimitStore(settings, log, metrics) };
+}
+
+/** The dependencies of one configuration; `lasting` carries over what a reload keeps. */
+export function buildDeps(settings: Settings, log: Logger, lasting: Lasting = lastingDeps(settings, log)): AppDeps {
 	const upstreams = new Map<string, Upstream>(
 		settings.upstreams.map((u) => [u.name, createUpstream(u, { keyHint: keyHint(settings, u) })]),
 	);
 	const registry = modelRegistry({ settings, upstreams, log });
-	const metrics = proxyMetrics();
-	return { settings, registry, log, clock: systemClock, requests: requestLog(log, metrics), metrics };
+	const { metrics, requests, store } = lasting;
+	return {
+		settings,
+		registry,
+		log,
+		clock: systemClock,
+		requests,
+		metrics,
+		limits: { store, policy: keyPolicy(settings) },
+	};
 }
 
 export function startServer(settings: Settings, log: Logger) {

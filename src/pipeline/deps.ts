@@ -2,6 +2,8 @@ import type { Logger } from "pino";
 import type { Settings } from "../config/settings.ts";
 import type { RequestLog } from "../http/request-context.ts";
 import type { Clock } from "../lib/clock.ts";
+import type { KeyPolicy } from "../limits/key-limits.ts";
+import type { LimitStore } from "../limits/types.ts";
 import type { ProxyMetrics } from "../metrics/proxy-metrics.ts";
 import type { ModelRegistry } from "../routing/model-registry.ts";
 
@@ -13,4 +15,6 @@ export type AppDeps = {
 	clock: Clock;
 	requests: RequestLog;
 	metrics: ProxyMetrics;
+	/** Per-key limits: the store (in memory or Redis) outlives a reload, the policy is the configuration's. */
+	limits: { store: LimitStore; policy: KeyPolicy };
 };
