@@ -48,11 +48,11 @@ export function buildDeps(settings: Settings, log: Logger, lasting: Lasting = la
 	};
 }
 
-export function startServer(settings: Settings, log: Logger) {
+export function startServer(settings: Settings, log: Logger, lasting: Lasting = lastingDeps(settings, log)) {
 	if (!settings.configFile && !settings.upstreams[0]?.api_key) {
 		log.warn("OPENAI_API_KEY is not set: requests go upstream without a key, which only keyless servers accept");
 	}
-	const app = createApp(buildDeps(settings, log));
+	const app = createApp(buildDeps(settings, log, lasting));
 	app.listen({ hostname: settings.host, port: settings.port });
 	log.info(
 		{

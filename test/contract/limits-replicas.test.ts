@@ -15,7 +15,9 @@ let redis: RedisServer | undefined;
 beforeAll(async () => {
 	upstream = await startTestUpstream({
 		// A stream that sends its first chunk and then holds until the client goes.
-		behaviors: { held: () => ({ kind: "stream", chunks: [chunk({ role: "assistant", content: "first" })], end: "hang" }) },
+		behaviors: {
+			held: () => ({ kind: "stream", chunks: [chunk({ role: "assistant", content: "first" })], end: "hang" }),
+		},
 	});
 	if (hasRedis) redis = await startRedis();
 });

@@ -21,6 +21,8 @@ export type Reply =
 			chunks: Array<Partial<ChatCompletionChunk> | string | Uint8Array>;
 			end?: StreamEnd;
 			gapMs?: number;
+			/** Holds the chunks from index `at` on until `until` settles: a stream kept open as long as a test needs. */
+			hold?: { at: number; until: Promise<unknown> };
 	  }
 	/** Content chunks produced only as fast as the reader takes them, to observe back-pressure. */
 	| { kind: "firehose"; chunkText: string; chunks: number }
@@ -252,7 +254,8 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 		});
 		const body = new ReadableStream<Uint8Array>({
 			async start(controller) {
-				for (const item of reply.chunks) {
+				for (const [index, item] of reply.chunks.entries()) {
+					if (reply.hold?.at === index) await reply.hold.until;
 					if (reply.gapMs) await Bun.sleep(reply.gapMs);
 					if (signal.aborted) return;
 					controller.enqueue(
