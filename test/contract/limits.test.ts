@@ -9,6 +9,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
+import { hasRedis, startRedis } from "../support/redis-server.ts";
 import { chatJson, chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
 
@@ -128,63 +129,71 @@ describe("a refusal in each route's own shape, read by its own client", () => {
 
 type Row = { key: string; model: string; requests: number; prompt_tokens: number; completion_tokens: number };
 
-async function usage(query = "", key = ADMIN) {
-	const response = await fetch(`${proxy.url}/api/usage${query}`, { headers: { authorization: `Bearer ${key}` } });
+async function usage(query = "", key = ADMIN, p = proxy) {
+	const response = await fetch(`${p.url}/api/usage${query}`, { headers: { authorization: `Bearer ${key}` } });
 	return { status: response.status, body: (await response.json()) as { usage: Row[] } & { error?: string } };
+}
+
+/**
+ * Whole, streamed, relayed, translated and aborted answers through `p` for the key `usage`; its usage then adds up
+ * to what the upstream reported, to the token.
+ */
+async function mixedAnswersAddUp(p: TestProxy) {
+	const h = { headers: bearer("usage") };
+	const ollama = new Ollama({ host: p.url, headers: bearer("usage") });
+	const openai = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: keyOf("usage"), maxRetries: 0 });
+	const anthropic = new Anthropic({ baseURL: p.url, apiKey: keyOf("usage"), maxRetries: 0 });
+
+	// Whole: 7 + 2 (chatJson). Streamed: 7 + 2 (textStream). Relayed SSE with usage: 7 + 2. Translated: 7 + 2.
+	await ollama.chat({ ...hello, stream: false });
+	for await (const _ of await ollama.chat({ ...hello, stream: true })) {
+	}
+	for await (const _ of await openai.chat.completions.create({ ...hello, stream: true })) {
+	}
+	await anthropic.messages.create({ ...hello, max_tokens: 16 });
+	// Embeddings: 3 prompt tokens per input.
+	await openai.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"] });
+
+	// Aborted after three content deltas, before any usage: the prompt's estimate plus one token per delta.
+	upstream.enqueue("chat", {
+		kind: "stream",
+		chunks: [
+			chunk({ role: "assistant", content: "" }),
+			chunk({ content: "a" }),
+			chunk({ content: "b" }),
+			chunk({ content: "c" }),
+		],
+		end: "hang",
+	});
+	const abortedBody = JSON.stringify({ ...hello, model: "gpt-4o:latest" });
+	const controller = new AbortController();
+	const response = await p.post("/api/chat", abortedBody, { ...h, signal: controller.signal });
+	const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+	let text = "";
+	while (text.split("\n").length < 4) text += new TextDecoder().decode((await reader.read()).value);
+	controller.abort();
+	await reader.cancel().catch(() => {});
+
+	const estimate = Math.ceil(Buffer.byteLength(abortedBody) / 4);
+	const expected = { prompt: 7 * 4 + 6 + estimate, completion: 2 * 4 + 3 };
+	const total = async () => {
+		const rows = (await usage("?key=usage", ADMIN, p)).body.usage;
+		return {
+			requests: rows.reduce((n, r) => n + r.requests, 0),
+			prompt: rows.reduce((n, r) => n + r.prompt_tokens, 0),
+			completion: rows.reduce((n, r) => n + r.completion_tokens, 0),
+		};
+	};
+	// The aborted stream settles when the proxy sees the client go: wait for that, not for a time.
+	expect(await until(async () => (await total()).prompt === expected.prompt)).toBe(true);
+	expect(await total()).toEqual({ requests: 6, ...expected });
+	const rows = (await usage("?key=usage", ADMIN, p)).body.usage;
+	expect(rows.map((r) => r.model)).toEqual(["gpt-4o", "text-embedding-3-small"]);
 }
 
 describe("every answer settled to the token, and /api/usage", () => {
 	test("whole, streamed, relayed, translated and aborted answers add up to what the upstream reported", async () => {
-		const h = { headers: bearer("usage") };
-		const ollama = new Ollama({ host: proxy.url, headers: bearer("usage") });
-		const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: keyOf("usage"), maxRetries: 0 });
-		const anthropic = new Anthropic({ baseURL: proxy.url, apiKey: keyOf("usage"), maxRetries: 0 });
-
-		// Whole: 7 + 2 (chatJson). Streamed: 7 + 2 (textStream). Relayed SSE with usage: 7 + 2. Translated: 7 + 2.
-		await ollama.chat({ ...hello, stream: false });
-		for await (const _ of await ollama.chat({ ...hello, stream: true })) {
-		}
-		for await (const _ of await openai.chat.completions.create({ ...hello, stream: true })) {
-		}
-		await anthropic.messages.create({ ...hello, max_tokens: 16 });
-		// Embeddings: 3 prompt tokens per input.
-		await openai.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"] });
-
-		// Aborted after three content deltas, before any usage: the prompt's estimate plus one token per delta.
-		upstream.enqueue("chat", {
-			kind: "stream",
-			chunks: [
-				chunk({ role: "assistant", content: "" }),
-				chunk({ content: "a" }),
-				chunk({ content: "b" }),
-				chunk({ content: "c" }),
-			],
-			end: "hang",
-		});
-		const abortedBody = JSON.stringify({ ...hello, model: "gpt-4o:latest" });
-		const controller = new AbortController();
-		const response = await proxy.post("/api/chat", abortedBody, { ...h, signal: controller.signal });
-		const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-		let text = "";
-		while (text.split("\n").length < 4) text += new TextDecoder().decode((await reader.read()).value);
-		controller.abort();
-		await reader.cancel().catch(() => {});
-
-		const estimate = Math.ceil(Buffer.byteLength(abortedBody) / 4);
-		const expected = { prompt: 7 * 4 + 6 + estimate, completion: 2 * 4 + 3 };
-		const total = async () => {
-			const rows = (await usage("?key=usage")).body.usage;
-			return {
-				requests: rows.reduce((n, r) => n + r.requests, 0),
-				prompt: rows.reduce((n, r) => n + r.prompt_tokens, 0),
-				completion: rows.reduce((n, r) => n + r.completion_tokens, 0),
-			};
-		};
-		// The aborted stream settles when the proxy sees the client go: wait for that, not for a time.
-		expect(await until(async () => (await total()).prompt === expected.prompt)).toBe(true);
-		expect(await total()).toEqual({ requests: 6, ...expected });
-		const rows = (await usage("?key=usage")).body.usage;
-		expect(rows.map((r) => r.model)).toEqual(["gpt-4o", "text-embedding-3-small"]);
+		await mixedAnswersAddUp(proxy);
 	});
 
 	test("usage is for admin keys only; the others get a 403 whatever they ask", async () => {
@@ -201,5 +210,25 @@ describe("every answer settled to the token, and /api/usage", () => {
 		expect(body.usage).toEqual([
 			expect.objectContaining({ key: "ollama", model: "gpt-4o", requests: 1, errors: 0, refusals: 2 }) as never,
 		]);
+	});
+});
+
+describe.skipIf(!hasRedis)("settled in Redis", () => {
+	test("the same answers add up to the token when the counters live in Redis", async () => {
+		const redis = await startRedis();
+		const shared = await startProxyWithConfig(
+			`upstreams: [{ name: up, base_url: "${upstream.url}", retries: { max: 0 } }]
+keys:
+  - { name: usage, key: ${keyOf("usage")} }
+  - { name: ops, key: ${ADMIN}, admin: true }
+`,
+			{ REDIS_URL: redis.url },
+		);
+		try {
+			await mixedAnswersAddUp(shared);
+		} finally {
+			await shared.stop();
+			await redis.stop();
+		}
 	});
 });
