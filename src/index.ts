@@ -6,6 +6,7 @@ import { PROXY_VERSION } from "./lib/version.ts";
 import { createLogger } from "./log.ts";
 import { reloadOnSignal } from "./reload.ts";
 import { drainOnSignals, lastingDeps, startServer } from "./server.ts";
+import { ReportError, usageReport } from "./usage-report.ts";
 import { validate } from "./validate.ts";
 
 function fail(message: string): never {
@@ -75,6 +76,15 @@ async function main() {
 			return healthcheck(command);
 		case "validate":
 			process.stdout.write(await validate(settingsFor(command), createLogger("silent")));
+			process.exit(0);
+			return;
+		case "usage":
+			try {
+				process.stdout.write(await usageReport(settingsFor(command), command.filters));
+			} catch (error) {
+				if (error instanceof ReportError) fail(error.message);
+				throw error;
+			}
 			process.exit(0);
 			return;
 		case "serve":

@@ -141,3 +141,62 @@ describe("three replicas without Redis", () => {
 		}
 	});
 });
+
+const ENTRY = `${import.meta.dir}/../../src/index.ts`;
+
+/** `ollama-proxy usage` as a user runs it. */
+async function usageCommand(args: string[], env: Record<string, string>) {
+	const proc = Bun.spawn(["bun", ENTRY, "usage", ...args], {
+		env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+		stdout: "pipe",
+		stderr: "pipe",
+	});
+	const [code, stdout, stderr] = await Promise.all([
+		proc.exited,
+		new Response(proc.stdout).text(),
+		new Response(proc.stderr).text(),
+	]);
+	return { code, stdout, stderr };
+}
+
+describe("ollama-proxy usage", () => {
+	test.skipIf(!hasRedis)("prints every replica's usage from Redis as a table", async () => {
+		const server = await startRedis();
+		const [proc] = await replicas(1, "{}", { REDIS_URL: server.url });
+		if (!proc) throw new Error("no proxy");
+		try {
+			expect([await embed(proc.url), await embed(proc.url)]).toEqual([200, 200]);
+			const day = new Date().toISOString().slice(0, 10);
+			const table = async () =>
+				(await usageCommand(["--config", proc.path, "--key", "team"], { REDIS_URL: server.url })).stdout;
+			// Settles reach Redis in the background, after the answer: wait for them, not for a time.
+			expect(await until(async () => (await table()).includes("  2  "))).toBe(true);
+			expect(await table()).toBe(
+				[
+					"KEY   MODEL                   DAY         REQUESTS  PROMPT_TOKENS  COMPLETION_TOKENS  ERRORS  REFUSALS",
+					`team  text-embedding-3-small  ${day}  2         6              0                  0       0`,
+					"",
+				].join("\n"),
+			);
+			const other = await usageCommand(["--config", proc.path, "--key", "nobody"], { REDIS_URL: server.url });
+			expect(other).toEqual({ code: 0, stdout: "no usage in these days\n", stderr: "" });
+			const bad = await usageCommand(["--config", proc.path, "--from", "2025-02-30"], { REDIS_URL: server.url });
+			expect(bad).toEqual({ code: 1, stdout: "", stderr: "ollama-proxy: --from: must be a UTC day as YYYY-MM-DD\n" });
+		} finally {
+			await proc.stop();
+			await server.stop();
+		}
+	});
+
+	test("without Redis it says there is no shared store to read", async () => {
+		const [proc] = await replicas(1, "{}", {});
+		if (!proc) throw new Error("no proxy");
+		await proc.stop();
+		expect(await usageCommand(["--config", proc.path], {})).toEqual({
+			code: 1,
+			stdout: "",
+			stderr:
+				"ollama-proxy: usage needs Redis (state.redis_url or REDIS_URL): without it every proxy process counts on its own; ask each one's GET /api/usage\n",
+		});
+	});
+});

@@ -21,6 +21,7 @@ export async function startProxyProcess(yaml: string, env: Record<string, string
 	const url = await listeningUrl(log);
 	return {
 		url,
+		path,
 		proc,
 		log,
 		/** Replaces the configuration file (the process reads it again on SIGHUP). */
