@@ -5,13 +5,14 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Deployment } from "kubernetes-models/apps/v1";
+import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
 
 const DIR = join(import.meta.dir, "..", "deploy", "kubernetes");
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 	"apps/v1/Deployment": Deployment,
+	"apps/v1/StatefulSet": StatefulSet,
 	"autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
 	"v1/ConfigMap": ConfigMap,
 	"v1/Secret": Secret,
@@ -33,7 +34,7 @@ for (const file of readdirSync(DIR)
 	}
 }
 
-const deployment = docs.find((d) => d.kind === "Deployment") as unknown as {
+const deployment = docs.find((d) => d.kind === "Deployment" && d.metadata.name === "ollama-proxy") as unknown as {
 	spec: {
 		template: {
 			spec: {

@@ -12,6 +12,7 @@ import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
 import { pathOf, requestContext } from "./http/request-context.ts";
 import { PROXY_VERSION } from "./lib/version.ts";
+import { requestedMaxTokens } from "./limits/reservation.ts";
 import type { AppDeps } from "./pipeline/deps.ts";
 import { anthropicProtocol } from "./protocols/anthropic/descriptor.ts";
 import { messagesRoutes } from "./protocols/anthropic/routes.ts";
@@ -21,6 +22,7 @@ import { embedRoutes } from "./protocols/ollama/routes/embed.ts";
 import { metaRoutes } from "./protocols/ollama/routes/meta.ts";
 import { modelRoutes } from "./protocols/ollama/routes/models.ts";
 import { unsupportedRoutes } from "./protocols/ollama/routes/unsupported.ts";
+import { usageRoutes } from "./protocols/ollama/routes/usage.ts";
 import { openAIProtocol } from "./protocols/openai/descriptor.ts";
 import { openAICompatRoutes } from "./protocols/openai/routes.ts";
 import { transcriptionRoutes } from "./protocols/openai/transcription-routes.ts";
@@ -80,7 +82,15 @@ export function createApp(deps: AppDeps) {
 		// Multipart, not JSON: it reads its own body (and writes its own errors, the hook below coming later).
 		.use(transcriptionRoutes(deps))
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
-		.onParse({ as: "global" }, ({ request }) => readJsonBody(request, maxBytes))
+		.onParse({ as: "global" }, async ({ request }) => {
+			const record = deps.requests.recordOf(request);
+			const body = await readJsonBody(request, maxBytes, (bytes) => {
+				record.bodyBytes = bytes;
+			});
+			// What the limits reserve for the request, read once here rather than by every protocol.
+			record.maxTokens = requestedMaxTokens(body);
+			return body;
+		})
 		.onError({ as: "global" }, ({ code, error, request }) => {
 			const pathname = pathOf(request.url);
 			const failure = toProxyError(
@@ -99,6 +109,7 @@ export function createApp(deps: AppDeps) {
 		.get(DOCS_SCRIPT_PATH, docsScript, { detail: { hide: true } })
 		.use(metaRoutes(deps))
 		.use(modelRoutes(deps))
+		.use(usageRoutes(deps))
 		.use(chatRoutes(deps))
 		.use(embedRoutes(deps))
 		.use(openAICompatRoutes(deps))

@@ -1,6 +1,6 @@
 /**
  * The command line, in the habits of the ecosystem: `ollama-proxy [serve]`, `validate`, `healthcheck` (for images
- * without a shell), `--version`, `--help`. Flags override the environment, which overrides the configuration file.
+ * without a shell), `usage` (the usage report from Redis), `--version`, `--help`. Flags override the environment, which overrides the configuration file.
  */
 import { parseArgs } from "node:util";
 import { LOG_LEVELS } from "./config/env.ts";
@@ -14,6 +14,7 @@ Commands:
   serve                 Run the server (the default)
   validate              Check the configuration and print the resolved model table, without serving
   healthcheck           Exit 0 when the server answers /health, 1 otherwise
+  usage                 Print every key's usage per model and UTC day from Redis (state.redis_url or REDIS_URL)
 
 Options:
   --host <address>      Address to bind (env HOST; default 127.0.0.1)
@@ -21,13 +22,21 @@ Options:
   --config <file>       Configuration file (env OLLAMA_PROXY_CONFIG)
   --log-level <level>   ${LOG_LEVELS.join(", ")} (env LOG_LEVEL; default info)
   --url <url>           With healthcheck: the URL to probe (default http://127.0.0.1:<port>/health)
+  --from <day>          With usage: the first UTC day, YYYY-MM-DD (default today)
+  --to <day>            With usage: the last UTC day, included (default today)
+  --key <name>          With usage: only this key name
+  --model <name>        With usage: only this model
   -v, --version         Print the version
   -h, --help            Print this help
 `;
 
+/** The usage report's filters, as `/api/usage` takes them. */
+export type UsageFilters = { from?: string; to?: string; key?: string; model?: string };
+
 export type Command =
 	| { command: "serve" | "validate"; flags: Flags }
 	| { command: "healthcheck"; flags: Flags; url?: string }
+	| { command: "usage"; flags: Flags; filters: UsageFilters }
 	| { command: "version" | "help" };
 
 export class UsageError extends Error {
@@ -46,7 +55,7 @@ export function parseCli(argv: readonly string[]): Command {
 	if (values.version) return { command: "version" };
 	const [command = "serve", ...extra] = positionals;
 	if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-	if (command !== "serve" && command !== "validate" && command !== "healthcheck") {
+	if (command !== "serve" && command !== "validate" && command !== "healthcheck" && command !== "usage") {
 		throw new UsageError(`unknown command '${command}'`);
 	}
 	const flags: Flags = {};
@@ -64,6 +73,14 @@ export function parseCli(argv: readonly string[]): Command {
 	}
 	if (command === "healthcheck") return { command, flags, ...(values.url !== undefined && { url: values.url }) };
 	if (values.url !== undefined) throw new UsageError("--url goes with healthcheck");
+	const filters: UsageFilters = {};
+	for (const name of ["from", "to", "key", "model"] as const) {
+		const value = values[name];
+		if (value === undefined) continue;
+		if (command !== "usage") throw new UsageError(`--${name} goes with usage`);
+		filters[name] = value;
+	}
+	if (command === "usage") return { command, flags, filters };
 	return { command, flags };
 }
 
@@ -78,6 +95,10 @@ function parse(argv: readonly string[]) {
 			config: { type: "string" },
 			"log-level": { type: "string" },
 			url: { type: "string" },
+			from: { type: "string" },
+			to: { type: "string" },
+			key: { type: "string" },
+			model: { type: "string" },
 			version: { type: "boolean", short: "v" },
 			help: { type: "boolean", short: "h" },
 		},

@@ -1,10 +1,12 @@
 /** `ollama-proxy`: parse the command line, then serve, validate or health-check. */
 import { type Command, parseCli, USAGE, UsageError } from "./cli.ts";
 import { ConfigError } from "./config/env.ts";
-import { loadSettings, type Settings } from "./config/settings.ts";
+import { type Flags, loadSettings, type Settings } from "./config/settings.ts";
 import { PROXY_VERSION } from "./lib/version.ts";
 import { createLogger } from "./log.ts";
-import { drainOnSignals, startServer } from "./server.ts";
+import { reloadOnSignal } from "./reload.ts";
+import { drainOnSignals, lastingDeps, startServer } from "./server.ts";
+import { ReportError, usageReport } from "./usage-report.ts";
 import { validate } from "./validate.ts";
 
 function fail(message: string): never {
@@ -40,17 +42,19 @@ async function healthcheck(command: Extract<Command, { command: "healthcheck" }>
 	process.exit(ok ? 0 : 1);
 }
 
-function serve(settings: Settings) {
+function serve(settings: Settings, flags: Flags) {
 	const log = createLogger(settings.logLevel);
+	const lasting = lastingDeps(settings, log);
 	let app: ReturnType<typeof startServer>;
 	try {
-		app = startServer(settings, log);
+		app = startServer(settings, log, lasting);
 	} catch (error) {
 		const code = (error as { code?: string }).code;
 		const reason = code === "EADDRINUSE" ? `port ${settings.port} is already in use` : (error as Error).message;
 		fail(`cannot listen on ${settings.host}:${settings.port}: ${reason}`);
 	}
 	drainOnSignals(app, settings, log);
+	reloadOnSignal(app, settings, lasting, log, flags);
 }
 
 async function main() {
@@ -74,8 +78,17 @@ async function main() {
 			process.stdout.write(await validate(settingsFor(command), createLogger("silent")));
 			process.exit(0);
 			return;
+		case "usage":
+			try {
+				process.stdout.write(await usageReport(settingsFor(command), command.filters));
+			} catch (error) {
+				if (error instanceof ReportError) fail(error.message);
+				throw error;
+			}
+			process.exit(0);
+			return;
 		case "serve":
-			return serve(settingsFor(command));
+			return serve(settingsFor(command), command.flags);
 	}
 }
 

@@ -8,7 +8,11 @@ import type { Settings } from "./config/settings.ts";
 import { requestLog } from "./http/request-context.ts";
 import { urlLabel } from "./lib/normalised-url.ts";
 import { systemClock } from "./lib/system-clock.ts";
+import { createLimitStore } from "./limits/create-store.ts";
+import { keyPolicy } from "./limits/key-limits.ts";
+import type { LimitStore } from "./limits/types.ts";
 import { proxyMetrics } from "./metrics/proxy-metrics.ts";
+import type { AppDeps } from "./pipeline/deps.ts";
 import { modelRegistry } from "./routing/model-registry.ts";
 import type { Upstream } from "./upstream/upstream.ts";
 import { upstreamFor } from "./upstream/upstream-for.ts";
@@ -19,8 +23,17 @@ function keyHint(settings: Settings, upstream: Settings["upstreams"][number]): s
 	return upstream.api_key ? "check OPENAI_API_KEY" : "OPENAI_API_KEY is not set";
 }
 
-export function buildDeps(settings: Settings, log: Logger) {
+/** What a configuration reload keeps: counters, the request log, the limit store. */
+export type Lasting = Pick<AppDeps, "metrics" | "requests"> & { store: LimitStore };
+
+export function lastingDeps(settings: Settings, log: Logger): Lasting {
 	const metrics = proxyMetrics();
+	return { metrics, requests: requestLog(log, metrics), store: createLimitStore(settings, log, metrics) };
+}
+
+/** The dependencies of one configuration; `lasting` carries over what a reload keeps. */
+export function buildDeps(settings: Settings, log: Logger, lasting: Lasting = lastingDeps(settings, log)): AppDeps {
+	const { metrics, requests, store } = lasting;
 	const upstreams = new Map<string, Upstream>(
 		settings.upstreams.map((u) => [
 			u.name,
@@ -32,14 +45,23 @@ export function buildDeps(settings: Settings, log: Logger) {
 	);
 	metrics.watchFleets(() => [...upstreams.values()].flatMap((u) => (u.fleet ? [u.fleet()] : [])));
 	const registry = modelRegistry({ settings, upstreams, log });
-	return { settings, registry, log, clock: systemClock, requests: requestLog(log, metrics), metrics, upstreams };
+	return {
+		settings,
+		registry,
+		log,
+		clock: systemClock,
+		requests,
+		metrics,
+		upstreams,
+		limits: { store, policy: keyPolicy(settings) },
+	};
 }
 
-export function startServer(settings: Settings, log: Logger) {
+export function startServer(settings: Settings, log: Logger, lasting: Lasting = lastingDeps(settings, log)) {
 	if (!settings.configFile && !settings.upstreams[0]?.api_key) {
 		log.warn("OPENAI_API_KEY is not set: requests go upstream without a key, which only keyless servers accept");
 	}
-	const app = createApp(buildDeps(settings, log));
+	const app = createApp(buildDeps(settings, log, lasting));
 	app.listen({ hostname: settings.host, port: settings.port });
 	log.info(
 		{

@@ -34,6 +34,8 @@ export const EnvConfig = z.object({
 	SHUTDOWN_GRACE_MS: int(0),
 	/** Connections open to all upstreams together: one per request in flight, streams included. */
 	MAX_UPSTREAM_CONNECTIONS: z.coerce.number().pipe(maxUpstreamConnections).optional(),
+	/** The Redis (or Valkey) every replica shares limits and usage through; the file's `state.redis_url`. */
+	REDIS_URL: z.url({ protocol: /^(rediss?|valkeys?)$/ }).optional(),
 });
 export type EnvConfig = z.infer<typeof EnvConfig>;
 

@@ -176,11 +176,33 @@ export const ModelConfig = z
 	});
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
+const limit = (what: string) => z.number().int().min(1).optional().describe(what);
+
+/** A set of limits; every field is optional (absent: unlimited). Its `z.infer` is the engine's `KeyLimits`. */
+export const Limits = z.strictObject({
+	requests_per_minute: limit(
+		"Requests admitted per minute, spread evenly (GCRA): a full minute's worth may come at once.",
+	),
+	tokens_per_minute: limit(
+		"Prompt plus completion tokens per minute (a token bucket refilled evenly); an answer may overdraw it once.",
+	),
+	concurrent: limit("Requests in flight at once, streams until their last byte."),
+	tokens_per_day: limit("Prompt plus completion tokens per UTC day."),
+	tokens_per_month: limit("Prompt plus completion tokens per UTC calendar month."),
+});
+export type Limits = z.infer<typeof Limits>;
+
 export const KeyConfig = z.strictObject({
 	// biome-ignore lint/suspicious/noTemplateCurlyInString: the literal `${ENV_VAR}` syntax the file accepts
 	key: z.string().min(16, "inbound keys must be at least 16 characters").describe("Use ${ENV_VAR}."),
-	name: z.string().optional().describe("Shown in logs instead of the key."),
+	name: z
+		.string()
+		.min(1)
+		.optional()
+		.describe("Shown in logs, usage and metrics instead of the key (default key-<position>, from 1)."),
 	models: z.array(glob).default(["*"]).describe("The model names this key may use."),
+	admin: z.boolean().optional().describe("May read every key's usage (GET /api/usage); default false."),
+	limits: Limits.optional().describe("Replaces the top-level limits field by field for this key."),
 });
 export type KeyConfig = z.infer<typeof KeyConfig>;
 
@@ -210,6 +232,26 @@ export const FileConfig = z.strictObject({
 	agents: AgentsConfig,
 	models: z.array(ModelConfig).default([]),
 	keys: z.array(KeyConfig).optional().describe("Absent: no inbound authentication."),
+	limits: Limits.optional().describe(
+		"Defaults for every key without its own; without keys, one shared set for all callers (named anonymous).",
+	),
+	state: z
+		.strictObject({
+			redis_url: z
+				.url({ protocol: /^(rediss?|valkeys?)$/ })
+				.optional()
+				.describe(
+					"Redis or Valkey shared by every replica (env REDIS_URL wins); absent: counters live in this process.",
+				),
+			replicas: z
+				.number()
+				.int()
+				.min(1)
+				.default(1)
+				.describe("How many proxies share the limits; used only while Redis is unreachable, to take a share each."),
+		})
+		.optional()
+		.describe("Where limit counters and usage live."),
 	cors: z
 		.strictObject({
 			origins: z.array(glob).describe('Origins allowed to call from a browser, e.g. "https://*.example.com".'),

@@ -9,6 +9,7 @@ import {
 	type AgentsConfig,
 	FileConfig,
 	type KeyConfig,
+	type Limits,
 	MAX_UPSTREAM_CONNECTIONS,
 	type ModelConfig,
 	type UpstreamConfig,
@@ -44,6 +45,10 @@ export type Settings = {
 	upstreams: ResolvedUpstream[];
 	models: ModelConfig[];
 	keys?: KeyConfig[];
+	/** The limits of every key that has none of its own, and of every caller when there are no keys. */
+	limits: Limits;
+	/** Where counters live: Redis when `redisUrl` is set, else this process. */
+	state: { redisUrl?: string; replicas: number };
 	cors?: { origins: string[] };
 	agents: AgentsConfig;
 	/** The file the settings came from, if any. */
@@ -76,6 +81,13 @@ function crossCheck(file: FileConfig) {
 	for (const upstream of file.upstreams) {
 		if (upstreams.has(upstream.name)) throw new ConfigError(`upstreams: the name '${upstream.name}' is used twice`);
 		upstreams.add(upstream.name);
+	}
+	const keyNames = new Set<string>();
+	for (const [i, key] of (file.keys ?? []).entries()) {
+		// Limits, usage and metrics count by name: two keys under one name would share every counter.
+		const name = key.name ?? `key-${i + 1}`;
+		if (keyNames.has(name)) throw new ConfigError(`keys: the name '${name}' is used twice`);
+		keyNames.add(name);
 	}
 	for (const model of file.models) {
 		if (model.upstream !== undefined && !upstreams.has(model.upstream)) {
@@ -172,6 +184,11 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 		upstreams: file.upstreams.map((upstream) => resolveUpstream(upstream, maxUpstreamConnections)),
 		models: file.models,
 		agents: file.agents,
+		limits: file.limits ?? {},
+		state: {
+			...((env.REDIS_URL ?? file.state?.redis_url) && { redisUrl: env.REDIS_URL ?? file.state?.redis_url }),
+			replicas: file.state?.replicas ?? 1,
+		},
 		...(file.keys && { keys: file.keys }),
 		...(file.cors && { cors: file.cors }),
 		...(configFile && { configFile }),

@@ -30,6 +30,11 @@ export class ProxyError extends Error {
 		readonly kind?: FailureKind,
 		/** A machine-readable code for protocols that carry one (OpenAI's `error.code`), when the status alone is too coarse. */
 		readonly code?: string,
+		/**
+		 * Set only on the proxy's own limit refusals: what the refusing limit counts. OpenAI names it in `error.type`
+		 * ("requests" or "tokens"); a 429 relayed from an upstream leaves it unset and keeps its usual shape.
+		 */
+		readonly limitType?: "requests" | "tokens",
 	) {
 		super(message);
 	}

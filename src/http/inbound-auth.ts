@@ -15,9 +15,9 @@ const isOpen = (pathname: string) =>
 	OPEN_PATHS.has(pathname) || pathname === "/swagger" || pathname.startsWith("/swagger/");
 
 /** What this layer needs of a configured key; the configuration file's entries have this shape. */
-export type InboundKey = { key: string; name?: string; models: readonly string[] };
+export type InboundKey = { key: string; name?: string; models: readonly string[]; admin?: boolean };
 
-type Key = { digest: Buffer; name: string; allows: (model: string) => boolean };
+type Key = { digest: Buffer; name: string; allows: (model: string) => boolean; admin: boolean };
 
 const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest() as Buffer;
 
@@ -33,6 +33,7 @@ export function keyMatcher(keys: readonly InboundKey[]) {
 		digest: digest(k.key),
 		name: k.name ?? `key-${i + 1}`,
 		allows: globMatcher(k.models),
+		admin: k.admin ?? false,
 	}));
 	return (presented: string): Key | undefined => {
 		const candidate = digest(presented);
@@ -66,5 +67,6 @@ export function inboundAuth(
 		}
 		record.keyName = key.name;
 		record.allows = key.allows;
+		record.admin = key.admin;
 	});
 }

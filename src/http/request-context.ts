@@ -28,6 +28,13 @@ export type RequestRecord = {
 	replica?: string;
 	/** Whether the caller may use a model (inbound keys restrict it). */
 	allows(model: string): boolean;
+	/** The inbound key may read every key's usage. */
+	admin?: boolean;
+	/** The JSON body's size in bytes, and the token limit it asks for: what admission reserves tokens from. */
+	bodyBytes?: number;
+	maxTokens?: number;
+	/** Called with the log line's figures when the request ends, once (the limits settle the request there). */
+	onEnd?: (fields: { status: number } & Partial<StreamSummary>) => void;
 };
 
 export type StreamSummary = {
@@ -69,6 +76,9 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			const record = recordOf(request);
 			const durationMs = Math.round((performance.now() - record.startMs) * 100) / 100;
 			const all = { ...record.stats, ...fields };
+			const onEnd = record.onEnd;
+			record.onEnd = undefined;
+			onEnd?.(all);
 			const level = fields.status >= 500 ? "error" : fields.status >= 400 ? "warn" : "info";
 			log[level]({
 				reqId: record.id,

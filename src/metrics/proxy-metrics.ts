@@ -1,7 +1,8 @@
 /**
  * What the proxy reports on `/metrics`: requests by route, model and status; latency and time-to-first-token
- * histograms; tokens in and out; upstream errors by upstream and kind; open streams. Model labels only ever hold
- * names the registry resolved, so a client cannot grow the series with made-up names.
+ * histograms; tokens in and out; upstream errors by upstream and kind; open streams; per inbound key, requests
+ * admitted, tokens charged and limit refusals; limit checks decided without Redis. Model labels only ever hold names
+ * the registry resolved, and key labels only configured key names, so a client cannot grow the series.
  */
 import { type FleetView, fleetMetrics } from "./fleet-metrics.ts";
 import { Counter, Gauge, Histogram, renderMetrics } from "./prometheus.ts";
@@ -41,8 +42,33 @@ export function proxyMetrics() {
 		"Time a request waited for a free replica, by upstream and how the wait ended.",
 		SECONDS,
 	);
-	const all = [requests, duration, firstToken, tokens, upstreamErrors, openStreams, queueWait];
 	let fleets: () => readonly FleetView[] = () => [];
+	const keyRequests = new Counter("ollama_proxy_key_requests_total", "Requests admitted by the limits, by key name.");
+	const keyTokens = new Counter(
+		"ollama_proxy_key_tokens_total",
+		"Tokens charged to a key when its answers ended, by key name and direction (prompt, completion).",
+	);
+	const keyRefusals = new Counter(
+		"ollama_proxy_key_refusals_total",
+		"Requests refused with a 429 by a limit, by key name and limit.",
+	);
+	const redisFallbacks = new Counter(
+		"ollama_proxy_redis_fallbacks_total",
+		"Limit checks this process decided alone, with its share of each limit, because Redis did not answer.",
+	);
+	const all = [
+		requests,
+		duration,
+		firstToken,
+		tokens,
+		upstreamErrors,
+		openStreams,
+		keyRequests,
+		keyTokens,
+		keyRefusals,
+		redisFallbacks,
+		queueWait,
+	];
 
 	return {
 		observeRequest(o: RequestObservation) {
@@ -56,6 +82,13 @@ export function proxyMetrics() {
 		upstreamError(upstream: string, kind: string) {
 			upstreamErrors.inc({ upstream, kind });
 		},
+		keyAdmitted: (key: string) => keyRequests.inc({ key }),
+		keyCharged(key: string, promptTokens: number, completionTokens: number) {
+			if (promptTokens) keyTokens.inc({ key, direction: "prompt" }, promptTokens);
+			if (completionTokens) keyTokens.inc({ key, direction: "completion" }, completionTokens);
+		},
+		keyRefused: (key: string, limit: string) => keyRefusals.inc({ key, limit }),
+		redisFallback: () => redisFallbacks.inc(),
 		streamOpened: () => openStreams.add(1),
 		streamClosed: () => openStreams.add(-1),
 		openStreams: () => openStreams.get(),

@@ -8,6 +8,8 @@ import { firstSuccess } from "../routing/attempts.ts";
 import type { Route } from "../routing/model-registry.ts";
 import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
+import { admitRequest } from "./limit-admission.ts";
+import { meteredUpstream } from "./metered-upstream.ts";
 
 export async function routeFor(
 	deps: AppDeps,
@@ -28,8 +30,12 @@ export async function routeFor(
 	return route;
 }
 
-/** Runs `call` against the route and, on failures before the first byte, against its retries and fallbacks. */
-export function dispatch<T>(
+/**
+ * Runs `call` against the route and, on failures before the first byte, against its retries and fallbacks. The
+ * request is first admitted by its key's limits (a 429 otherwise), once for all its attempts, and every attempt's
+ * upstream is metered for the settle.
+ */
+export async function dispatch<T>(
 	deps: AppDeps,
 	request: Request,
 	route: Route,
@@ -37,6 +43,7 @@ export function dispatch<T>(
 	modelName: string,
 	options: Pick<CallScope, "answeredByHeaders"> = {},
 ): Promise<T> {
+	const ticket = await admitRequest(deps, request, modelName);
 	const record = deps.requests.recordOf(request);
 	const scope: CallScope = {
 		signal: request.signal,
@@ -58,7 +65,7 @@ export function dispatch<T>(
 			allows: record.allows,
 			retryAtOnce: (current) => current.upstream.failoverReady?.(scope) ?? false,
 		},
-		(current) => call(current, scope),
+		(current) => call({ ...current, upstream: meteredUpstream(current.upstream, ticket) }, scope),
 	);
 }
 

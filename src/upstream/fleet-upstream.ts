@@ -187,7 +187,7 @@ export function fleetUpstream(
 			leased(scope, { model: upload.model }, (r) => r.transcribe(upload, scope), untilBodyEnd(scope)),
 		failoverReady(scope) {
 			const state = attempts.get(scope);
-			return state !== undefined && state.serving.some((i) => !state.tried.has(i));
+			return state?.serving.some((i) => !state.tried.has(i)) ?? false;
 		},
 		fleet(): FleetView {
 			const snapshot = fleet.snapshot();

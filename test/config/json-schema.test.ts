@@ -21,6 +21,8 @@ describe("the configuration file's JSON Schema", () => {
 			"agents",
 			"models",
 			"keys",
+			"limits",
+			"state",
 			"cors",
 		]);
 		expect(schema.properties.upstreams.items.properties.kind.enum).toEqual(["openai", "azure", "ollama"]);
@@ -40,5 +42,39 @@ describe("the example configuration in deploy/", () => {
 		]);
 		expect(config.models.map((m) => m.name)).toEqual(["coder", "gpt-4.1"]);
 		expect(config.keys?.[0]?.key).toBe("team-key-0123456789abcdef");
+	});
+});
+
+describe("the compose setup in deploy/: three replicas around one Valkey", () => {
+	test("its configuration is valid, with per-key limits and three replicas' shares", async () => {
+		const text = await Bun.file(`${root}/deploy/compose.config.yaml`).text();
+		const env = {
+			OPENAI_API_KEY: "sk-a",
+			ALICE_KEY: "alice-key-0123456789abcdef",
+			OPS_KEY: "ops-key-0123456789abcdef",
+		};
+		const config = parseFileConfig(text, env, "compose");
+		expect(config.keys?.map((k) => [k.name, k.admin ?? false, k.limits])).toEqual([
+			[
+				"alice",
+				false,
+				{ requests_per_minute: 60, tokens_per_minute: 200_000, concurrent: 4, tokens_per_day: 5_000_000 },
+			],
+			["ops", true, undefined],
+		]);
+		expect(config.state).toEqual({ replicas: 3 });
+	});
+
+	test("every proxy service points REDIS_URL at the Valkey service and mounts that configuration", async () => {
+		const compose = Bun.YAML.parse(await Bun.file(`${root}/deploy/compose.yaml`).text()) as {
+			services: Record<string, { environment?: Record<string, string>; volumes?: string[]; image?: string }>;
+		};
+		const proxies = Object.entries(compose.services).filter(([name]) => name.startsWith("proxy-"));
+		expect(proxies.map(([name]) => name)).toEqual(["proxy-1", "proxy-2", "proxy-3"]);
+		for (const [, service] of proxies) {
+			expect(service.environment?.REDIS_URL).toBe("redis://valkey:6379");
+			expect(service.volumes).toEqual(["./compose.config.yaml:/etc/ollama-proxy/config.yaml:ro"]);
+		}
+		expect(compose.services.valkey?.image).toStartWith("valkey/valkey:");
 	});
 });

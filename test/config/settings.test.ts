@@ -550,6 +550,8 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 			],
 			models: [],
 			agents: { keep_billing_header: false, strict_incomplete: false },
+			limits: {},
+			state: { replicas: 1 },
 		});
 		expect(settings.upstreams[0]?.api_key).toBeUndefined();
 	});

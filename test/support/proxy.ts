@@ -22,9 +22,10 @@ async function start(source: SettingsSource, overrides: Partial<Settings> = {}) 
 		logLines: () => logs.map((l) => JSON.parse(l) as Record<string, unknown>),
 		post: (path: string, body: unknown, init: RequestInit = {}) =>
 			fetch(url + path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), ...init }),
-		stop: () => {
+		stop: async () => {
 			recordLogs(logs);
-			return app.stop(true);
+			await app.stop(true);
+			await deps.limits.store.close();
 		},
 	};
 }

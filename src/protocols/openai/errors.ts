@@ -18,7 +18,15 @@ function openAIErrorType(status: number): string {
 /** Errors on `/v1/*` come in OpenAI's nested shape, which OpenAI SDKs parse into their error classes. */
 export function openAIErrorResponse(error: ProxyError): Response {
 	return jsonResponse(
-		{ error: { message: error.message, type: openAIErrorType(error.status), param: null, code: null } },
+		{
+			error: {
+				message: error.message,
+				// OpenAI's own rate-limit refusals name what was counted, and carry their code.
+				type: error.limitType ?? openAIErrorType(error.status),
+				param: null,
+				code: error.limitType ? "rate_limit_exceeded" : null,
+			},
+		},
 		error.status,
 		error.headers,
 	);

@@ -1,0 +1,31 @@
+/**
+ * Which limits apply to whom: a key's own `limits` replace the top-level ones field by field; a key without its own
+ * takes the top-level set; without keys every caller is `anonymous` and shares the top-level set. Keys are named
+ * by their `name`, or `key-<position>` as the inbound check names them, never by their text.
+ */
+import type { Settings } from "../config/settings.ts";
+import type { KeyLimits } from "./types.ts";
+
+/** The one name every caller shares when no keys are configured. */
+export const ANONYMOUS = "anonymous";
+
+export type KeyPolicy = { limitsOf(keyName: string): KeyLimits; isAdmin(keyName: string): boolean };
+
+export function keyPolicy(settings: Pick<Settings, "keys" | "limits">): KeyPolicy {
+	const own = new Map<string, KeyLimits>();
+	const admins = new Set<string>();
+	for (const [i, key] of (settings.keys ?? []).entries()) {
+		const name = key.name ?? `key-${i + 1}`;
+		own.set(name, { ...settings.limits, ...key.limits });
+		if (key.admin) admins.add(name);
+	}
+	return {
+		limitsOf: (keyName) => own.get(keyName) ?? settings.limits,
+		isAdmin: (keyName) => admins.has(keyName),
+	};
+}
+
+/** Usage counts a model under the name the client asked for, with `:latest` and without as one. */
+export function usageModelName(model: string): string {
+	return model.endsWith(":latest") ? model.slice(0, -":latest".length) : model;
+}

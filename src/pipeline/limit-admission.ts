@@ -1,0 +1,40 @@
+/**
+ * Admission of one client request by its key's limits, once, before its first upstream call: the reservation is
+ * its prompt's estimate plus its token limit (limits/reservation.ts), the key is the inbound key's name (or
+ * `anonymous`), and usage counts it under the model name the client asked for. A refusal is a 429 in the route's
+ * own shape; an admission returns the ticket that settles the request when it ends (limit-ticket.ts).
+ *
+ * The limits get their own request id, never the client's `x-request-id`: a client that sent the same id twice
+ * would otherwise share one concurrency lease and have its second answer's settle taken for a repeat.
+ */
+import { ANONYMOUS, usageModelName } from "../limits/key-limits.ts";
+import { refusalError } from "../limits/refusal-error.ts";
+import { promptEstimate, reserveTokens } from "../limits/reservation.ts";
+import type { AppDeps } from "./deps.ts";
+import { LimitTicket } from "./limit-ticket.ts";
+
+export async function admitRequest(deps: AppDeps, request: Request, model: string): Promise<LimitTicket> {
+	const record = deps.requests.recordOf(request);
+	const keyName = record.keyName ?? ANONYMOUS;
+	const bytes = record.bodyBytes ?? 0;
+	const input = {
+		keyName,
+		model: usageModelName(model),
+		requestId: crypto.randomUUID(),
+		reservedTokens: reserveTokens(bytes, record.maxTokens),
+		promptEstimate: promptEstimate(bytes),
+	};
+	const { store, policy } = deps.limits;
+	const result = await store.admit({ ...input, limits: policy.limitsOf(keyName), reserveTokens: input.reservedTokens });
+	if (!result.ok) {
+		deps.metrics.keyRefused(keyName, result.refusal.limit);
+		throw refusalError(result.refusal);
+	}
+	deps.metrics.keyAdmitted(keyName);
+	const ticket = new LimitTicket(store, input, (prompt, completion) =>
+		deps.metrics.keyCharged(keyName, prompt, completion),
+	);
+	record.onEnd = (fields) => ticket.requestEnded(fields);
+	request.signal.addEventListener("abort", () => ticket.clientLeft(), { once: true });
+	return ticket;
+}

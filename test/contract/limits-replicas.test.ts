@@ -1,0 +1,202 @@
+/**
+ * Limits across replicas: several proxy processes around one real redis-server share every counter, and without
+ * Redis each applies the limits alone (the documented per-replica behaviour). Also what clients see when Redis dies
+ * under load: nothing fails, and the fallback is counted and logged once.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startProxyProcess } from "../support/proxy-process.ts";
+import { hasRedis, type RedisServer, startRedis } from "../support/redis-server.ts";
+import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
+
+let upstream: TestUpstream;
+let redis: RedisServer | undefined;
+
+beforeAll(async () => {
+	upstream = await startTestUpstream({
+		// A stream that sends its first chunk and then holds until the client goes.
+		behaviors: {
+			held: () => ({ kind: "stream", chunks: [chunk({ role: "assistant", content: "first" })], end: "hang" }),
+		},
+	});
+	if (hasRedis) redis = await startRedis();
+});
+afterAll(async () => {
+	upstream.stop();
+	await redis?.stop();
+});
+
+const KEY = "team-key-0123456789abcdef";
+const config = (limits: string) => `upstreams: [{ name: up, base_url: "${upstream.url}", retries: { max: 0 } }]
+models: [{ name: held, upstream: up, id: held }]
+keys: [{ name: team, key: ${KEY}, limits: ${limits} }]
+`;
+const headers = { authorization: `Bearer ${KEY}` };
+const embed = (url: string) =>
+	fetch(`${url}/v1/embeddings`, {
+		method: "POST",
+		headers,
+		body: JSON.stringify({ model: "text-embedding-3-small", input: "hi" }),
+	}).then(async (r) => {
+		await r.arrayBuffer();
+		return r.status;
+	});
+
+/** Sends `perProxy` requests to each proxy, all at once, and counts the statuses. */
+async function burst(urls: string[], perProxy: number) {
+	const statuses = await Promise.all(urls.flatMap((url) => Array.from({ length: perProxy }, () => embed(url))));
+	return { admitted: statuses.filter((s) => s === 200).length, refused: statuses.filter((s) => s === 429).length };
+}
+
+async function replicas(count: number, limits: string, env: Record<string, string>) {
+	return Promise.all(Array.from({ length: count }, () => startProxyProcess(config(limits), env)));
+}
+
+describe.skipIf(!hasRedis)("three replicas sharing one Redis", () => {
+	test("an idle key's burst is admitted exactly once across the three, then refused", async () => {
+		// The property proved: the requests_per_minute burst (12, all an idle key has) is shared, not 12 per replica.
+		// The refill (one request per 5 s) does not come into it: the whole burst takes a fraction of that.
+		const procs = await replicas(3, "{ requests_per_minute: 12 }", { REDIS_URL: redis?.url ?? "" });
+		try {
+			expect(
+				await burst(
+					procs.map((p) => p.url),
+					12,
+				),
+			).toEqual({ admitted: 12, refused: 24 });
+		} finally {
+			await Promise.all(procs.map((p) => p.stop()));
+		}
+	});
+
+	test("concurrent: 4 with 20 parallel streams over two replicas: exactly 4 reach the upstream", async () => {
+		const procs = await replicas(2, "{ concurrent: 4 }", { REDIS_URL: redis?.url ?? "" });
+		const before = upstream.countOf("/v1/chat/completions");
+		const controllers = Array.from({ length: 20 }, () => new AbortController());
+		try {
+			const responses = await Promise.all(
+				controllers.map((controller, i) =>
+					fetch(`${procs[i % 2]?.url}/api/chat`, {
+						method: "POST",
+						headers,
+						body: JSON.stringify({ model: "held", messages: [{ role: "user", content: "hi" }] }),
+						signal: controller.signal,
+					}),
+				),
+			);
+			expect(responses.filter((r) => r.status === 200)).toHaveLength(4);
+			const refused = responses.filter((r) => r.status === 429);
+			expect(refused).toHaveLength(16);
+			expect(refused[0]?.headers.get("retry-after")).toBe("1");
+			expect(refused[0]?.headers.get("x-ratelimit-limit")).toBe("4");
+			expect(upstream.countOf("/v1/chat/completions") - before).toBe(4);
+			expect(upstream.state.open).toBe(4);
+		} finally {
+			for (const controller of controllers) controller.abort();
+			expect(await until(() => upstream.state.open === 0)).toBe(true);
+			await Promise.all(procs.map((p) => p.stop()));
+		}
+	});
+
+	test("Redis killed under load: no request fails, the fallback is counted, logged once, and ends when it is back", async () => {
+		const server = redis as RedisServer;
+		const [proc] = await replicas(1, "{ concurrent: 100, tokens_per_day: 100000000 }", { REDIS_URL: server.url });
+		if (!proc) throw new Error("no proxy");
+		try {
+			const statuses: number[] = [];
+			for (let i = 0; i < 10; i++) statuses.push(await embed(proc.url));
+			await server.kill();
+			for (let round = 0; round < 5; round++) {
+				statuses.push(...(await Promise.all(Array.from({ length: 8 }, () => embed(proc.url)))));
+			}
+			expect(statuses.filter((s) => s !== 200).join(",")).toEqual("");
+			expect(statuses).toHaveLength(50);
+			await proc.log.line((l) => String(l.msg).startsWith("Redis does not answer"));
+			const metrics = await (await fetch(`${proc.url}/metrics`, { headers })).text();
+			const fallbacks = Number(/^ollama_proxy_redis_fallbacks_total (\d+)$/m.exec(metrics)?.[1]);
+			expect(fallbacks).toBe(40);
+			await server.restart();
+			await proc.log.line((l) => l.msg === "Redis answers again: limits are shared again");
+			expect(await embed(proc.url)).toBe(200);
+		} finally {
+			await proc.stop();
+			const lines = await proc.log.all();
+			expect(lines.filter((l) => String(l.msg).startsWith("Redis does not answer"))).toHaveLength(1);
+		}
+	});
+});
+
+describe("three replicas without Redis", () => {
+	test("each applies the limit alone: three replicas admit three times an idle key's burst", async () => {
+		const procs = await replicas(3, "{ requests_per_minute: 12 }", {});
+		try {
+			expect(
+				await burst(
+					procs.map((p) => p.url),
+					18,
+				),
+			).toEqual({ admitted: 36, refused: 18 });
+		} finally {
+			await Promise.all(procs.map((p) => p.stop()));
+		}
+	});
+});
+
+const ENTRY = `${import.meta.dir}/../../src/index.ts`;
+
+/** `ollama-proxy usage` as a user runs it. */
+async function usageCommand(args: string[], env: Record<string, string>) {
+	const proc = Bun.spawn(["bun", ENTRY, "usage", ...args], {
+		env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+		stdout: "pipe",
+		stderr: "pipe",
+	});
+	const [code, stdout, stderr] = await Promise.all([
+		proc.exited,
+		new Response(proc.stdout).text(),
+		new Response(proc.stderr).text(),
+	]);
+	return { code, stdout, stderr };
+}
+
+describe("ollama-proxy usage", () => {
+	test.skipIf(!hasRedis)("prints every replica's usage from Redis as a table", async () => {
+		const server = await startRedis();
+		const [proc] = await replicas(1, "{}", { REDIS_URL: server.url });
+		if (!proc) throw new Error("no proxy");
+		try {
+			expect([await embed(proc.url), await embed(proc.url)]).toEqual([200, 200]);
+			const day = new Date().toISOString().slice(0, 10);
+			const table = async () =>
+				(await usageCommand(["--config", proc.path, "--key", "team"], { REDIS_URL: server.url })).stdout;
+			// Settles reach Redis in the background, after the answer: wait for them, not for a time.
+			expect(await until(async () => (await table()).includes("  2  "))).toBe(true);
+			expect(await table()).toBe(
+				[
+					"KEY   MODEL                   DAY         REQUESTS  PROMPT_TOKENS  COMPLETION_TOKENS  ERRORS  REFUSALS",
+					`team  text-embedding-3-small  ${day}  2         6              0                  0       0`,
+					"",
+				].join("\n"),
+			);
+			const other = await usageCommand(["--config", proc.path, "--key", "nobody"], { REDIS_URL: server.url });
+			expect(other).toEqual({ code: 0, stdout: "no usage in these days\n", stderr: "" });
+			const bad = await usageCommand(["--config", proc.path, "--from", "2025-02-30"], { REDIS_URL: server.url });
+			expect(bad).toEqual({ code: 1, stdout: "", stderr: "ollama-proxy: --from: must be a UTC day as YYYY-MM-DD\n" });
+		} finally {
+			await proc.stop();
+			await server.stop();
+		}
+	});
+
+	test("without Redis it says there is no shared store to read", async () => {
+		const [proc] = await replicas(1, "{}", {});
+		if (!proc) throw new Error("no proxy");
+		await proc.stop();
+		expect(await usageCommand(["--config", proc.path], {})).toEqual({
+			code: 1,
+			stdout: "",
+			stderr:
+				"ollama-proxy: usage needs Redis (state.redis_url or REDIS_URL): without it every proxy process counts on its own; ask each one's GET /api/usage\n",
+		});
+	});
+});
