@@ -11,6 +11,7 @@ import { createApp } from "./app.ts";
 import { configChanges } from "./config/changes.ts";
 import { ConfigError } from "./config/env.ts";
 import { type Flags, loadSettings, type Settings } from "./config/settings.ts";
+import type { AppDeps } from "./pipeline/deps.ts";
 import { buildDeps, type Lasting } from "./server.ts";
 
 type Running = ReturnType<typeof createApp>;
@@ -25,6 +26,7 @@ export function reloadOnSignal(
 ) {
 	if (platform === "win32") return;
 	let current = settings;
+	let upstreams: AppDeps["upstreams"] | undefined;
 	const reload = () => {
 		let next: Settings;
 		try {
@@ -37,13 +39,17 @@ export function reloadOnSignal(
 		const changes = configChanges(current, next);
 		const server = app.server;
 		if (!server) return;
-		const fresh = createApp(buildDeps(next, log, lasting));
+		const deps = buildDeps(next, log, lasting);
+		const fresh = createApp(deps);
 		// Routes read the server (to lift Bun's idle timer for long answers) from their own app.
 		fresh.server = server;
 		// Elysia's native route table belongs to the first app: every request now goes through the new one's fetch.
 		server.reload({ fetch: fresh.fetch, routes: {} } as Parameters<typeof server.reload>[0]);
 		log.level = next.logLevel;
 		current = next;
+		// The old upstreams still serve what is in flight; only their background work (a fleet's probes) stops.
+		for (const upstream of upstreams?.values() ?? []) upstream.close?.();
+		upstreams = deps.upstreams;
 		log.info({ changes }, "configuration reloaded");
 	};
 	process.on("SIGHUP", reload);
