@@ -23,7 +23,7 @@ import { modelRoutes } from "./protocols/ollama/routes/models.ts";
 import { unsupportedRoutes } from "./protocols/ollama/routes/unsupported.ts";
 import { openAIProtocol } from "./protocols/openai/descriptor.ts";
 import { openAICompatRoutes } from "./protocols/openai/routes.ts";
-import { transcriptionRoutes } from "./protocols/openai/transcriptions.ts";
+import { transcriptionRoutes } from "./protocols/openai/transcription-routes.ts";
 import { responsesProtocol } from "./protocols/responses/descriptor.ts";
 import { responsesRoutes, storedResponsesRoutes } from "./protocols/responses/routes.ts";
 
