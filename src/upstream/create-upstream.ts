@@ -103,7 +103,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 
 	/**
 	 * Starts a streaming call and reads until its first event, under the connect and first-byte timers; then relays
-	 * every event under the idle timer. The SDK sends the request (auth, base URL, Azure paths, error statuses); the
+	 * every event under the idle timer, which runs only while a read waits on the upstream: a consumer that holds a
+	 * yielded event (its client is not reading) suspends it. The SDK sends the request (auth, base URL, Azure paths, error statuses); the
 	 * body's SSE is decoded here, in one loop, which costs a fraction of the SDK's own stream machinery per chunk.
 	 * Errors before the first event reject here, so the route can still answer with a real status (or retry).
 	 */
@@ -116,6 +117,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		let ended = false;
 		let first: T | undefined;
 		const read = async () => {
+			timers.waiting();
 			const part = await (reader as NonNullable<typeof reader>).read();
 			events = part.done ? decoder.end() : decoder.push(part.value);
 			next = 0;
@@ -143,7 +145,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 				reader = response.body.getReader() as ByteReader;
 			}
 			if (scope.answeredByHeaders && reader) {
-				// The first chunk is then read by the relay below, under the idle limit.
+				// The first chunk is then read by the relay below, under the idle limit, once the client asks for it.
 				timers.chunkArrived();
 				return relay();
 			}
