@@ -1,10 +1,11 @@
 /**
  * What every streamed answer does around its stream, whatever its format: an unexpected failure logged and shown as
  * a 500, the open-streams gauge closed, the upstream-error metric counted, and the request's one log line written
- * when the stream ends (a stream logs itself then, not when its headers go out).
+ * when the stream ends (a stream logs itself then, not when its headers go out), with its outcome: complete, failed
+ * (and why) or client_aborted.
  */
-import { ProxyError } from "../core/proxy-error.ts";
-import type { StreamSummary } from "../http/request-context.ts";
+import { failureKind, ProxyError } from "../core/proxy-error.ts";
+import type { Outcome, StreamSummary } from "../http/request-context.ts";
 import type { StreamOptions, StreamOutcome } from "../http/stream-body.ts";
 import type { AppDeps } from "./deps.ts";
 
@@ -21,14 +22,17 @@ export function streamAccounting<T>(
 			deps.log.error({ err: error, reqId }, "stream failed");
 			return new ProxyError(500, "internal error");
 		},
-		onEnd: (outcome) => {
+		onEnd: (ending) => {
+			const { error, aborted } = ending;
 			deps.metrics.streamClosed();
-			if (outcome.error?.kind) deps.metrics.upstreamError(upstream, outcome.error.kind);
+			if (error?.kind) deps.metrics.upstreamError(upstream, error.kind);
+			const outcome: Outcome = aborted ? "client_aborted" : error ? "failed" : "complete";
 			deps.requests.end(request, {
-				status: outcome.aborted ? 499 : 200,
-				...(outcome.error && { error: outcome.error.message }),
-				...(outcome.aborted && { aborted: true }),
-				...figures(outcome),
+				status: aborted ? 499 : 200,
+				outcome,
+				...(error && { errorKind: failureKind(error.status, error.kind), error: error.message }),
+				...(aborted && { aborted: true }),
+				...figures(ending),
 			});
 		},
 	};
