@@ -1,9 +1,11 @@
 /**
  * A failed stream never reads as a success (issue 19 §2): every streamed answer's log line and its count in
  * `ollama_proxy_requests_total` carry how it ended, which its status cannot say once its 200 has gone out. Complete,
- * cut by the upstream and left by its client, on each translated route.
+ * cut by the upstream, left by its client, and stalled, on each translated route.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { Ollama } from "ollama";
+import { onDemandFetch } from "../support/on-demand-fetch.ts";
 import { startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { chunk, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
@@ -14,7 +16,7 @@ let proxy: TestProxy;
 beforeAll(async () => {
 	upstream = await startTestUpstream();
 	proxy = await startProxyWithConfig(
-		`upstreams:\n  - name: up\n    base_url: ${upstream.url}\n    timeouts: { idle_ms: 300 }\n    retries: { max: 0 }\n`,
+		`client_stall_ms: 500\nupstreams:\n  - name: up\n    base_url: ${upstream.url}\n    timeouts: { idle_ms: 300 }\n    retries: { max: 0 }\n`,
 	);
 });
 afterAll(() => {
@@ -92,6 +94,25 @@ describe.each(ROUTES)("%s", (route, body) => {
 		expect(line).not.toHaveProperty("errorKind");
 		expect(await counted(requests(route, 499, "client_aborted"))).toBe(before + 1);
 	});
+});
+
+test("/api/chat stalled by the ollama client: warn, outcome client_stalled, the client's words", async () => {
+	const before = await counted(requests("/api/chat", 200, "client_stalled"));
+	upstream.enqueue("chat", { kind: "firehose", chunkText: "y".repeat(32_000), chunks: 1500 });
+	const ollama = new Ollama({ host: proxy.url, fetch: onDemandFetch, headers: { "x-request-id": "stalled-chat" } });
+	const stream = await ollama.chat({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }], stream: true });
+	await stream[Symbol.asyncIterator]().next();
+	// The client reads nothing more: the line comes once the buffers are full and 500 ms have passed.
+	const line = await logLine("stalled-chat");
+	expect(line).toMatchObject({
+		level: 40,
+		status: 200,
+		outcome: "client_stalled",
+		error: "client stopped reading for 500 ms",
+	});
+	expect(line).not.toHaveProperty("errorKind");
+	expect(await counted(requests("/api/chat", 200, "client_stalled"))).toBe(before + 1);
+	stream.abort();
 });
 
 describe("whole answers: complete below 400, failed with its kind from 400", () => {
