@@ -35,6 +35,8 @@ export type PreparedResponses = {
 	names: ToolNames;
 	/** Hosted tool types (web_search, …) that were left out: no upstream here can run them. */
 	dropped: string[];
+	/** Call ids of results that answered no open call, kept as user text. */
+	orphans: string[];
 	toolChoice?: ChatCompletionToolChoiceOption;
 	think: Think;
 	responseFormat?: ChatCompletionCreateParamsStreaming["response_format"];
@@ -168,6 +170,7 @@ export function prepareResponses(request: ResponsesRequest): PreparedResponses {
 		tools,
 		names,
 		dropped,
+		orphans: history.flatMap((entry) => (entry.orphanOf === undefined ? [] : [entry.orphanOf])),
 		toolChoice: toolChoiceOf(request.tool_choice),
 		think,
 		responseFormat: responseFormatOf(request.text),

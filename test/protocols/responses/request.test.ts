@@ -500,6 +500,16 @@ describe("input items", () => {
 		});
 	});
 
+	test("prepareResponses names the orphan results' calls, for the route's debug line", () => {
+		const input = [
+			{ type: "function_call", call_id: "c1", name: "a", arguments: "{}" },
+			{ type: "function_call_output", call_id: "c1", output: "ok" },
+			{ type: "function_call_output", call_id: "ghost", output: "late" },
+		];
+		expect(prepareResponses(parse({ input })).orphans).toEqual(["ghost"]);
+		expect(prepareResponses(parse({ input: input.slice(0, 2) })).orphans).toEqual([]);
+	});
+
 	test("unanswered calls get a result before the next turn; a result for no open call is a user turn", () => {
 		expect(
 			messages([
