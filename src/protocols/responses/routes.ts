@@ -13,7 +13,13 @@ import { routeFor } from "../../pipeline/dispatch.ts";
 import { relayOrTranslate } from "../../pipeline/protocol-relay.ts";
 import { responsesProtocol } from "./descriptor.ts";
 import { responsesErrorResponse } from "./errors.ts";
-import { estimatePromptTokens, prepareResponses, refuseStatefulFields, toChatParams } from "./request.ts";
+import {
+	estimatePromptTokens,
+	prepareResponses,
+	refuseInvalidFields,
+	refuseStatefulFields,
+	toChatParams,
+} from "./request.ts";
 import { ResponsesRequest } from "./schema.ts";
 import { renderer } from "./stream.ts";
 
@@ -39,6 +45,8 @@ export function responsesRoutes(deps: AppDeps) {
 				server?.timeout(request, 0);
 				// Nothing is stored, here or (through a fallback) upstream: stateful fields are refused either way.
 				refuseStatefulFields(body);
+				// What OpenAI's API refuses is refused here too, relayed or translated, before any upstream call.
+				refuseInvalidFields(body);
 				// An upstream that speaks the protocol gets the input as sent, items the translation cannot read included.
 				return relayOrTranslate(deps, responsesProtocol, { request, body, model: body.model }, (resolved) => {
 					const prepared = prepareResponses(body);

@@ -137,9 +137,60 @@ describe("MessagesRequest and requestProblem: what is refused, in the contract's
 			{ mcp_servers: [{ type: "url", url: "https://x", name: "x" }] },
 			"mcp_servers is not supported by this server",
 		],
+		["a temperature past Anthropic's range", { temperature: 1e308 }, "temperature must be between 0 and 1, got 1e+308"],
+		["a temperature just past it", { temperature: 1.01 }, "temperature must be between 0 and 1, got 1.01"],
+		["a negative temperature", { temperature: -0.1 }, "temperature must be between 0 and 1, got -0.1"],
+		["top_p past 1", { top_p: 1.5 }, "top_p must be between 0 and 1, got 1.5"],
+		["a negative top_p", { top_p: -1 }, "top_p must be between 0 and 1, got -1"],
+		["a negative top_k", { top_k: -1 }, "top_k must be 0 or more, got -1"],
+		[
+			"a user message with no blocks",
+			{ messages: [{ role: "user", content: [] }] },
+			"messages.0: content must not be empty",
+		],
+		[
+			"an empty text message after others",
+			{
+				messages: [
+					{ role: "user", content: "Hi" },
+					{ role: "assistant", content: "Hello" },
+					{ role: "user", content: "" },
+				],
+			},
+			"messages.2: content must not be empty",
+		],
+		[
+			"an empty system message inside messages",
+			{
+				messages: [
+					{ role: "system", content: [] },
+					{ role: "user", content: "Hi" },
+				],
+			},
+			"messages.0: content must not be empty",
+		],
 	])("%s", (_, body, message) => {
 		const request = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "Hi" }], ...body };
 		expect(refusal(MessagesRequest, request)).toBe(message);
+	});
+
+	test.each<[string, Record<string, unknown>]>([
+		["the ends of the ranges", { temperature: 0, top_p: 1, top_k: 0 }],
+		["the other ends", { temperature: 1, top_p: 0, top_k: 500 }],
+		[
+			"an empty assistant turn, in the middle (the proxy's own empty answer, replayed) or last (a prefill)",
+			{
+				messages: [
+					{ role: "user", content: "Hi" },
+					{ role: "assistant", content: [] },
+					{ role: "user", content: "again" },
+					{ role: "assistant", content: "" },
+				],
+			},
+		],
+	])("accepted: %s", (_, body) => {
+		const request = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "Hi" }], ...body };
+		expect(refusal(MessagesRequest, request)).toBeUndefined();
 	});
 
 	test("unknown fields, blocks and betas are accepted and dropped", () => {
