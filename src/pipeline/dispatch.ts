@@ -35,7 +35,7 @@ export function dispatch<T>(
 	route: Route,
 	call: (route: Route, scope: CallScope) => Promise<T>,
 	modelName: string,
-	options: Pick<CallScope, "answeredByHeaders"> = {},
+	options: Pick<CallScope, "answeredByHeaders" | "watch"> = {},
 ): Promise<T> {
 	const scope = { signal: request.signal, modelName, ...options };
 	return firstSuccess(

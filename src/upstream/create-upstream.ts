@@ -6,6 +6,7 @@
 import { APIError } from "openai";
 import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../core/proxy-error.ts";
+import type { BodyWatch } from "../http/relay.ts";
 import { upstreamFailure } from "./errors.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaTags } from "./ollama-tags.ts";
@@ -187,13 +188,14 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		}
 	}
 
-	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet. */
+	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet, watched for the route. */
 	function idleWatched(
 		response: Response,
 		format: BodyFormat = bodyFormat(response.headers.get("content-type")),
+		watch?: BodyWatch,
 	): Response {
 		if (!response.body) return response;
-		const body = watchIdle(response.body, settings.timeouts.idle_ms, format);
+		const body = watchIdle(response.body, settings.timeouts.idle_ms, format, watch);
 		return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 	}
 
@@ -205,7 +207,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 
 	/**
 	 * An agent protocol relayed as it is. A whole answer (`stream` not true) may take one idle gap more for its headers,
-	 * like a whole chat answer; a body cut short errors, for the route to end in its protocol's words ("other").
+	 * like a whole chat answer. An SSE body cut short ends in the protocol's words the route gave (`sseEnding`); any
+	 * other body cut short errors ("other").
 	 */
 	async function relayAgent(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response> {
 		const stream = body.stream === true;
@@ -215,7 +218,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			(signal) => client.post(path, { body, signal, stream, ...(headers && { headers }) }).asResponse(),
 			{ wholeAnswer: !stream, keepCode: path === "/responses" },
 		);
-		return idleWatched(response, "other");
+		const sse = response.headers.get("content-type")?.includes("text/event-stream") && scope.watch?.sseEnding;
+		return idleWatched(response, sse ? "sse" : "other", scope.watch);
 	}
 
 	const upstream: Upstream = {
@@ -255,6 +259,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						await whole(scope, (signal) =>
 							client.post(path, { body, signal, stream: body.stream === true }).asResponse(),
 						),
+						undefined,
+						scope.watch,
 					),
 		transcribe: async ({ body, contentType, model }, scope) =>
 			idleWatched(
@@ -269,6 +275,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						})
 						.asResponse(),
 				),
+				undefined,
+				scope.watch,
 			),
 	};
 	if (settings.kind === "ollama") {
@@ -283,6 +291,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						signal,
 					}),
 				),
+				undefined,
+				scope.watch,
 			);
 	}
 	return upstream;

@@ -7,6 +7,7 @@ import type { Completion, CompletionCreateParams } from "openai/resources/comple
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { AgentProtocol } from "../config/file.ts";
 import type { Dialect } from "../core/dialect.ts";
+import type { BodyWatch } from "../http/relay.ts";
 import type { UpstreamModel } from "./upstream-models.ts";
 
 export type CallScope = {
@@ -19,6 +20,8 @@ export type CallScope = {
 	 * not the first-byte one: for clients kept alive by their own events while a long prompt is read (agents).
 	 */
 	answeredByHeaders?: boolean;
+	/** The route's watch over a relayed body (`forward`, `native`, `transcribe`): told how it ended, cuts a stalled client. */
+	watch?: BodyWatch;
 };
 
 /** A model an upstream lists; a real Ollama's entries keep their own `/api/tags` entry, relayed as it is. */
@@ -48,9 +51,10 @@ export type Upstream = {
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
 	/**
 	 * Sends an OpenAI-shaped body to an OpenAI path and returns the upstream's successful response untouched, for
-	 * the `/v1` surface that relays bytes instead of translating. On the agent paths (`/responses`, `/messages`) a
-	 * relayed body cut short or gone quiet errors instead of ending in an OpenAI error event: the route ends it in its
-	 * protocol's own words. A 400's `code` (OpenAI's `invalid_encrypted_content`) is kept on the error there.
+	 * the `/v1` surface that relays bytes instead of translating. On the agent paths (`/responses`, `/messages`) an SSE
+	 * body cut short or gone quiet ends in the protocol's own words (`scope.watch.sseEnding`), or without them errors
+	 * instead of ending in an OpenAI error event. A 400's `code` (OpenAI's `invalid_encrypted_content`) is kept on the
+	 * error there.
 	 */
 	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
 	/**
