@@ -36,7 +36,7 @@ export type RequestRecord = {
 
 export type StreamSummary = {
 	status: number;
-	/** How a stream ended; a whole answer's is read from its status (an error status is `failed`, 499 `client_aborted`). */
+	/** How a stream ended; a whole answer's is read from its status (an error is `failed`, 499 `client_aborted`). */
 	outcome?: Outcome;
 	/** What failed, when the outcome is `failed`. */
 	errorKind?: string;

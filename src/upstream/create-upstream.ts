@@ -105,8 +105,9 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	/**
 	 * Starts a streaming call and reads until its first event, under the connect and first-byte timers; then relays
 	 * every event under the idle timer, which runs only while a read waits on the upstream: a consumer that holds a
-	 * yielded event (its client is not reading) suspends it. The SDK sends the request (auth, base URL, Azure paths, error statuses); the
-	 * body's SSE is decoded here, in one loop, which costs a fraction of the SDK's own stream machinery per chunk.
+	 * yielded event (its client is not reading) suspends it. The SDK sends the request (auth, base URL, Azure paths,
+	 * error statuses); the body's SSE is decoded here, in one loop, which costs a fraction of the SDK's own stream
+	 * machinery per chunk.
 	 * Errors before the first event reject here, so the route can still answer with a real status (or retry).
 	 */
 	async function streamed<T>(scope: CallScope, start: (signal: AbortSignal) => PromiseLike<Response>, whole: boolean) {
@@ -188,7 +189,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		}
 	}
 
-	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet, watched for the route. */
+	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet; watched for routes. */
 	function idleWatched(
 		response: Response,
 		format: BodyFormat = bodyFormat(response.headers.get("content-type")),

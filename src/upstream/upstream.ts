@@ -20,7 +20,7 @@ export type CallScope = {
 	 * not the first-byte one: for clients kept alive by their own events while a long prompt is read (agents).
 	 */
 	answeredByHeaders?: boolean;
-	/** The route's watch over a relayed body (`forward`, `native`, `transcribe`): told how it ended, cuts a stalled client. */
+	/** The route's watch over a relayed body (`forward`, `native`, `transcribe`): how it ended; a stalled client cut. */
 	watch?: BodyWatch;
 };
 

@@ -2,8 +2,8 @@
  * Anthropic messages → chat-completions messages. One Anthropic message can become several chat messages: a user
  * turn's tool results become `tool` messages first (in block order), then one `user` message with the rest; images
  * a tool returned ride in an extra `user` message, since a `tool` message cannot carry them. Chat completions
- * rejects a call without a result, so a call the history never answers gets a placeholder result, and a result
- * without an open call, so such a result (an orphan) becomes user text naming the call, as on `/v1/responses`.
+ * rejects a call without a result and a result without its call: a call the history never answers gets a placeholder
+ * result, and a result that answers no open call (an orphan) becomes user text naming the call, as on `/v1/responses`.
  */
 import type {
 	ChatCompletionContentPart,
