@@ -3,7 +3,7 @@
  * listens; tests build the same app in front of their own upstream.
  */
 import { Elysia } from "elysia";
-import type { ProxyError } from "./core/proxy-error.ts";
+import { failureKind, type ProxyError } from "./core/proxy-error.ts";
 import { type ApiDocsOptions, apiDocs } from "./http/api-docs.ts";
 import { cors } from "./http/cors.ts";
 import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
@@ -104,6 +104,7 @@ export function createApp(deps: AppDeps) {
 			);
 			const record = deps.requests.recordOf(request);
 			record.status = failure.status;
+			record.errorKind = failureKind(failure.status, failure.kind);
 			return errorFor(pathname, failure, record.id);
 		})
 		.get(DOCS_SCRIPT_PATH, docsScript, { detail: { hide: true } })

@@ -32,6 +32,8 @@ export const EnvConfig = z.object({
 	DEFAULT_CONTEXT_LENGTH: int(),
 	/** How long in-flight streams may run after SIGTERM before they are cut. */
 	SHUTDOWN_GRACE_MS: int(0),
+	/** How long a streamed answer waits for a client that stopped reading before it is cut. */
+	CLIENT_STALL_MS: int(),
 	/** Connections open to all upstreams together: one per request in flight, streams included. */
 	MAX_UPSTREAM_CONNECTIONS: z.coerce.number().pipe(maxUpstreamConnections).optional(),
 	/** The Redis (or Valkey) every replica shares limits and usage through; the file's `state.redis_url`. */

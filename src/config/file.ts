@@ -214,6 +214,13 @@ export const maxUpstreamConnections = z
 	.min(MAX_UPSTREAM_CONNECTIONS.min)
 	.max(MAX_UPSTREAM_CONNECTIONS.max);
 
+/**
+ * Default of `client_stall_ms`. A client that reads at all never trips it (each read restarts the clock); one that has
+ * taken nothing for a minute while its answer waits is gone for practical purposes, and meanwhile holds an upstream
+ * connection, the upstream's stream and about 10 MB of socket buffers.
+ */
+export const CLIENT_STALL_MS = 60_000;
+
 export const FileConfig = z.strictObject({
 	$schema: z.string().optional(),
 	listen: z
@@ -227,6 +234,14 @@ export const FileConfig = z.strictObject({
 		.optional()
 		.describe(
 			`Connections open to all upstreams together, one per request in flight (default ${MAX_UPSTREAM_CONNECTIONS.default}); more requests wait for one to end.`,
+		),
+	client_stall_ms: z
+		.number()
+		.int()
+		.positive()
+		.optional()
+		.describe(
+			`How long a streamed answer waits for a client that stopped reading (its socket buffers full) before it is cut, which frees the upstream stream and the buffers it holds (default ${CLIENT_STALL_MS}).`,
 		),
 	upstreams: z.array(UpstreamConfig).min(1, "at least one upstream is needed"),
 	agents: AgentsConfig,

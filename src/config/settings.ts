@@ -7,6 +7,7 @@ import { type Dialect, dialectOf, type SystemMessages, systemMessagesOf } from "
 import { ConfigError, configIssue, type EnvConfig, type LOG_LEVELS, loadEnv } from "./env.ts";
 import {
 	type AgentsConfig,
+	CLIENT_STALL_MS,
 	FileConfig,
 	type KeyConfig,
 	type Limits,
@@ -42,6 +43,8 @@ export type Settings = {
 	maxUpstreamConnections: number;
 	/** Bun's idle timeout for quiet connections (its maximum); answers that relay a stream lift it per request. */
 	idleTimeoutSeconds: number;
+	/** How long a streamed answer waits for a client that stopped reading before it is cut. */
+	clientStallMs: number;
 	upstreams: ResolvedUpstream[];
 	models: ModelConfig[];
 	keys?: KeyConfig[];
@@ -181,6 +184,7 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 		shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
 		maxUpstreamConnections,
 		idleTimeoutSeconds: 255,
+		clientStallMs: env.CLIENT_STALL_MS ?? file.client_stall_ms ?? CLIENT_STALL_MS,
 		upstreams: file.upstreams.map((upstream) => resolveUpstream(upstream, maxUpstreamConnections)),
 		models: file.models,
 		agents: file.agents,

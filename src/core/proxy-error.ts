@@ -40,6 +40,14 @@ export class ProxyError extends Error {
 	}
 }
 
+/**
+ * What failed, for the request's log line: the upstream's failure kind when the upstream failed, else `request` for a
+ * request the proxy refused (4xx) or `internal` for the proxy's own fault (5xx).
+ */
+export function failureKind(status: number, kind?: FailureKind): FailureKind | "request" | "internal" {
+	return kind ?? (status >= 500 ? "internal" : "request");
+}
+
 export const badRequest = (message: string) => new ProxyError(400, message);
 export const modelNotFound = (name: string) => new ProxyError(404, `model '${name}' not found`);
 

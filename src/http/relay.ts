@@ -1,7 +1,23 @@
 /**
- * Relaying an upstream's answer as it came: its status and body bytes untouched, with only the headers worth keeping,
- * and for a relayed SSE stream a last event in the client's protocol when the upstream breaks off.
+ * Relaying an upstream's answer as it came: its status and body bytes untouched, with only the headers worth keeping;
+ * and what a route asks of a relayed body while it runs (`BodyWatch`): to say how it ended, to cut a client that
+ * stopped reading, and to end an SSE stream the upstream broke off in the client's protocol.
  */
+import type { Outcome } from "../metrics/proxy-metrics.ts";
+
+/** How a relayed body ended: a body cut short says whether the upstream went quiet or its connection broke. */
+export type RelayEnd =
+	| { outcome: Exclude<Outcome, "failed"> }
+	| { outcome: "failed"; kind: "timeout" | "connect"; message: string };
+
+export type BodyWatch = {
+	/** How long a chunk may wait for a client that takes nothing before the body is cut; unset, forever. */
+	stallMs?: number;
+	/** The last event of an SSE body cut short, in the client's protocol; unset, OpenAI's error event. */
+	sseEnding?(message: string): string;
+	/** Called once, when the body has ended for any reason. */
+	onEnd(end: RelayEnd): void;
+};
 
 // Headers of the upstream's answer worth relaying; hop-by-hop and length headers are Bun's to set.
 const RELAYED_HEADERS = ["content-type", "x-request-id", "openai-processing-ms", "retry-after"];
@@ -22,34 +38,4 @@ export function relayed(
 		if (value && !headers.has(as)) headers.set(as, value);
 	}
 	return new Response(body, { status: upstream.status, headers });
-}
-
-const encoder = new TextEncoder();
-
-/**
- * A relayed SSE body that ends with the protocol's error event, not a cut connection, when the upstream fails: the
- * SDKs raise an `error` event, where a bare end would leave a client waiting for the protocol's last event.
- */
-export function endedInProtocol(body: ReadableStream<Uint8Array>, ending: (message: string) => string) {
-	const reader = body.getReader();
-	let midEvent = false;
-	return new ReadableStream<Uint8Array>(
-		{
-			async pull(controller) {
-				try {
-					const part = await reader.read();
-					if (part.done) return controller.close();
-					const last = part.value.at(-1);
-					midEvent = last !== undefined && last !== 10;
-					controller.enqueue(part.value);
-				} catch (error) {
-					const message = error instanceof Error ? error.message : String(error);
-					controller.enqueue(encoder.encode(`${midEvent ? "\n\n" : ""}${ending(message)}`));
-					controller.close();
-				}
-			},
-			cancel: (reason) => reader.cancel(reason),
-		},
-		{ highWaterMark: 0 },
-	);
 }

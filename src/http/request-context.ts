@@ -1,11 +1,15 @@
 /**
  * A request id on every response (the client's `x-request-id` when it is sane, else a new one) and one log line per
- * request: method, path, model, status, duration, and for streams the time to first token and the token counts,
- * written when the stream ends. Never a prompt, a completion or a key.
+ * request: method, path, model, status, outcome, duration, and for streams the time to first token and the token
+ * counts, written when the stream ends. The outcome says how the answer ended, which for a stream the status cannot:
+ * its 200 went out before it failed. Never a prompt, a completion or a key.
  */
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
-import type { ProxyMetrics } from "../metrics/proxy-metrics.ts";
+import { failureKind } from "../core/proxy-error.ts";
+import type { Outcome, ProxyMetrics } from "../metrics/proxy-metrics.ts";
+
+export type { Outcome } from "../metrics/proxy-metrics.ts";
 
 /** What is known about one request while it runs; the routes fill in what only they know. */
 export type RequestRecord = {
@@ -14,6 +18,8 @@ export type RequestRecord = {
 	model?: string;
 	/** The status of an error response, which Elysia's own bookkeeping gets wrong for thrown errors. */
 	status?: number;
+	/** What failed behind an error response (see `failureKind`). */
+	errorKind?: string;
 	/** A streamed answer logs itself when it ends, not when its headers go out. */
 	streaming?: boolean;
 	/** The model the registry resolved the request to (metrics label only known names). */
@@ -39,6 +45,10 @@ export type RequestRecord = {
 
 export type StreamSummary = {
 	status: number;
+	/** How a stream ended; a whole answer's is read from its status (an error is `failed`, 499 `client_aborted`). */
+	outcome?: Outcome;
+	/** What failed, when the outcome is `failed`. */
+	errorKind?: string;
 	error?: string;
 	aborted?: boolean;
 	firstTokenMs?: number;
@@ -51,6 +61,12 @@ export type RequestLog = {
 	/** Writes the request's one log line. */
 	end(request: Request, fields: { status: number } & Partial<StreamSummary>): void;
 };
+
+/** A whole answer ended as its status says: an error status failed, and 499 means its client left first. */
+function wholeOutcome(status: number): Outcome {
+	if (status === 499) return "client_aborted";
+	return status >= 400 ? "failed" : "complete";
+}
 
 // Like Hono's request-id middleware: a client-chosen id is echoed only when it is short and plain.
 const SANE_ID = /^[\w.-]{1,128}$/;
@@ -75,17 +91,29 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 		end(request, fields) {
 			const record = recordOf(request);
 			const durationMs = Math.round((performance.now() - record.startMs) * 100) / 100;
-			const all = { ...record.stats, ...fields };
+			const { status, outcome = wholeOutcome(status), errorKind, ...rest } = fields;
+			const all = { ...record.stats, ...rest };
+			const kind = outcome === "failed" ? (errorKind ?? record.errorKind ?? failureKind(status)) : undefined;
 			const onEnd = record.onEnd;
 			record.onEnd = undefined;
-			onEnd?.(all);
-			const level = fields.status >= 500 ? "error" : fields.status >= 400 ? "warn" : "info";
+			// The limits charge a request by how it ended: a client that left or stopped reading is not an error.
+			onEnd?.({
+				...all,
+				status,
+				aborted: all.aborted === true || outcome.startsWith("client_"),
+				...(kind !== undefined && { error: all.error ?? kind }),
+			});
+			// A stream that failed or was cut still has its 200: the outcome, not the status, makes it a warning.
+			const level = status >= 500 ? "error" : status >= 400 || outcome !== "complete" ? "warn" : "info";
 			log[level]({
 				reqId: record.id,
 				method: request.method,
 				path: pathOf(request.url),
 				...(record.model !== undefined && { model: record.model }),
 				...(record.keyName !== undefined && { key: record.keyName }),
+				status,
+				outcome,
+				...(kind !== undefined && { errorKind: kind }),
 				...(record.replica !== undefined && { replica: record.replica }),
 				...all,
 				durationMs,
@@ -93,7 +121,8 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			metrics?.observeRequest({
 				route: record.route ?? "unmatched",
 				model: record.routeModel ?? "none",
-				status: fields.status,
+				status,
+				outcome,
 				durationMs,
 				...(all.firstTokenMs !== undefined && { firstTokenMs: all.firstTokenMs }),
 				...(all.promptTokens !== undefined && { promptTokens: all.promptTokens }),

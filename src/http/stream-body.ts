@@ -1,7 +1,10 @@
 /**
  * A streamed answer whose first frame is produced before the response starts, so a failure up to then is a real
  * status with a JSON error; after it, a failure is a last frame in the stream's own format (an NDJSON error line, an
- * SSE error event) and never a fake success. Each value the source yields is written as soon as it exists.
+ * SSE error event) and never a fake success. Each value the source yields is written as soon as it exists, and the
+ * source is asked for the next one only when the client has taken the last (back-pressure). A client that takes
+ * nothing for `stallMs` is cut off: the source is closed and the connection dropped, which frees the upstream
+ * stream and the socket buffers a stalled reader holds; there is no frame to tell it, since it reads none.
  */
 import { ProxyError } from "../core/proxy-error.ts";
 
@@ -12,6 +15,8 @@ export type StreamOutcome<T> = {
 	error?: ProxyError;
 	/** The client went away before the end. */
 	aborted: boolean;
+	/** The client stopped reading for `stallMs`, and was cut off. */
+	stalled?: boolean;
 };
 
 export type StreamOptions<T> = {
@@ -19,7 +24,12 @@ export type StreamOptions<T> = {
 	toError(error: unknown): ProxyError;
 	/** Called once, when the stream has ended for any reason. */
 	onEnd(outcome: StreamOutcome<T>): void;
+	/** How long a written frame may wait for a client that takes nothing before the stream is cut; unset, forever. */
+	stallMs?: number;
 };
+
+/** What a client cut off for not reading is told in the logs; never the upstream's words. */
+export const stalledMessage = (stallMs: number) => `client stopped reading for ${stallMs} ms`;
 
 export type StreamFormat<T> = {
 	contentType: string;
@@ -37,11 +47,27 @@ export async function streamResponse<T>(
 	const first = await source.next();
 	let last: T | undefined = first.done ? undefined : first.value;
 	let ended = false;
+	// When the last frame was handed to the client with no pull since (performance.now()), 0 while a pull runs: one
+	// timer per stream checks it, since re-arming a timer per frame costs more than the frame.
+	let handedAt = 0;
+	let stallTimer: ReturnType<typeof setTimeout> | undefined;
 	const end = (outcome: Omit<StreamOutcome<T>, "last">) => {
 		if (ended) return false;
 		ended = true;
+		clearTimeout(stallTimer);
 		options.onEnd({ ...outcome, last });
 		return true;
+	};
+	const watchStall = (controller: ReadableStreamDefaultController<string>, stallMs: number) => {
+		const waited = handedAt === 0 ? 0 : performance.now() - handedAt;
+		if (waited < stallMs) {
+			stallTimer = setTimeout(watchStall, stallMs - waited, controller, stallMs);
+		} else if (end({ aborted: false, stalled: true })) {
+			// Erroring the body makes Bun drop the connection (a frame would only wait behind the others). Bun prints any
+			// reason given, AbortErrors included, as a server error: the log line says why instead.
+			controller.error(undefined);
+			source.return?.(undefined)?.catch(() => undefined);
+		}
 	};
 
 	// Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per frame.
@@ -52,9 +78,12 @@ export async function streamResponse<T>(
 				end({ aborted: false });
 			} else {
 				controller.enqueue(format.frame(first.value));
+				handedAt = performance.now();
+				if (options.stallMs !== undefined) watchStall(controller, options.stallMs);
 			}
 		},
 		async pull(controller) {
+			handedAt = 0;
 			try {
 				const next = await source.next();
 				if (next.done) {
@@ -64,6 +93,7 @@ export async function streamResponse<T>(
 				if (ended) return;
 				last = next.value;
 				controller.enqueue(format.frame(next.value));
+				handedAt = performance.now();
 			} catch (thrown) {
 				const error = thrown instanceof ProxyError ? thrown : options.toError(thrown);
 				// After a client abort the stream is already cancelled: there is nobody left to tell.

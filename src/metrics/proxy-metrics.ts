@@ -1,5 +1,5 @@
 /**
- * What the proxy reports on `/metrics`: requests by route, model and status; latency and time-to-first-token
+ * What the proxy reports on `/metrics`: requests by route, model, status and outcome; latency and time-to-first-token
  * histograms; tokens in and out; upstream errors by upstream and kind; open streams; per inbound key, requests
  * admitted, tokens charged and limit refusals; limit checks decided without Redis. Model labels only ever hold names
  * the registry resolved, and key labels only configured key names, so a client cannot grow the series.
@@ -9,10 +9,17 @@ import { Counter, Gauge, Histogram, renderMetrics } from "./prometheus.ts";
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+/**
+ * How a request ended: its whole answer sent (`complete`), cut or refused (`failed`), or ended by its client, which
+ * went away (`client_aborted`) or stopped reading (`client_stalled`).
+ */
+export type Outcome = "complete" | "failed" | "client_aborted" | "client_stalled";
+
 export type RequestObservation = {
 	route: string;
 	model: string;
 	status: number;
+	outcome: Outcome;
 	durationMs: number;
 	firstTokenMs?: number;
 	promptTokens?: number;
@@ -20,7 +27,10 @@ export type RequestObservation = {
 };
 
 export function proxyMetrics() {
-	const requests = new Counter("ollama_proxy_requests_total", "Requests answered, by route, model and status.");
+	const requests = new Counter(
+		"ollama_proxy_requests_total",
+		"Requests answered, by route, model, status and outcome (a stream that failed after its 200 is outcome failed).",
+	);
 	const duration = new Histogram(
 		"ollama_proxy_request_duration_seconds",
 		"Time from request to the end of the answer.",
@@ -73,7 +83,7 @@ export function proxyMetrics() {
 	return {
 		observeRequest(o: RequestObservation) {
 			const labels = { route: o.route, model: o.model };
-			requests.inc({ ...labels, status: String(o.status) });
+			requests.inc({ ...labels, status: String(o.status), outcome: o.outcome });
 			duration.observe(labels, o.durationMs / 1000);
 			if (o.firstTokenMs !== undefined) firstToken.observe(labels, o.firstTokenMs / 1000);
 			if (o.promptTokens) tokens.inc({ model: o.model, direction: "prompt" }, o.promptTokens);

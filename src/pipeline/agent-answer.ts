@@ -124,8 +124,8 @@ export async function agentAnswer(deps: AppDeps, call: AgentCall): Promise<Respo
 	const response = await sseResponse(
 		events(),
 		(error) => renderer.fail(error),
-		streamAccounting<SseEvent[]>(deps, call.request, route.upstream.name, ({ error, aborted }) =>
-			error || aborted ? {} : stats(),
+		streamAccounting<SseEvent[]>(deps, call.request, route.upstream.name, ({ error, aborted, stalled }) =>
+			error || aborted || stalled ? {} : stats(),
 		),
 	).catch((error: unknown) => {
 		// Nothing was sent: the stream never started, so it never ended either.

@@ -41,7 +41,7 @@ export async function dispatch<T>(
 	route: Route,
 	call: (route: Route, scope: CallScope) => Promise<T>,
 	modelName: string,
-	options: Pick<CallScope, "answeredByHeaders"> = {},
+	options: Pick<CallScope, "answeredByHeaders" | "watch"> = {},
 ): Promise<T> {
 	const ticket = await admitRequest(deps, request, modelName);
 	const record = deps.requests.recordOf(request);

@@ -8,13 +8,14 @@
  */
 import type { ModelParams } from "../config/file.ts";
 import { modelNotFound, ProxyError } from "../core/proxy-error.ts";
-import { endedInProtocol, relayed } from "../http/relay.ts";
+import { relayed } from "../http/relay.ts";
 import type { Route } from "../routing/model-registry.ts";
 import { overrideValue } from "../routing/param-overrides.ts";
 import type { CallScope } from "../upstream/upstream.ts";
 import type { AppDeps } from "./deps.ts";
 import { dispatch, routeFor } from "./dispatch.ts";
 import type { ProtocolDescriptor, RelayRules } from "./protocol.ts";
+import { relayAccounting } from "./relay-accounting.ts";
 
 export type RelayCall = {
 	request: Request;
@@ -64,16 +65,6 @@ const RELAYED_HEADERS = [
 	"request-id",
 ];
 
-/** The upstream's answer as the client gets it: status and bytes as they came, its request id renamed. */
-function relayedAnswer(upstream: Response, rules: RelayRules, requestId: string): Response {
-	const sse = upstream.headers.get("content-type")?.includes("text/event-stream");
-	const body =
-		sse && upstream.body
-			? endedInProtocol(upstream.body, (message) => rules.cutShortEvent(message, requestId))
-			: upstream.body;
-	return relayed(upstream, body, RELAYED_HEADERS);
-}
-
 /** Only fallbacks that speak the protocol too: the others would not know the path (translation is per request). */
 async function speakingFallbacks(deps: AppDeps, route: Route, rules: RelayRules): Promise<string[]> {
 	const kept: string[] = [];
@@ -97,7 +88,11 @@ async function relayProtocol(
 ): Promise<Response> {
 	const { request, model } = call;
 	const route = await routeFor(deps, request, model, () => modelNotFound(model), resolved);
+	const requestId = deps.requests.recordOf(request).id;
+	// An SSE body the upstream breaks off ends with the protocol's own error event, which its SDK raises.
+	const accounting = relayAccounting(deps, request, (message) => rules.cutShortEvent(message, requestId));
 	const send = (current: Route, scope: CallScope) => {
+		accounting.answeredBy(current.upstream.name);
 		const body = overriddenBody(rules, { ...call.body, model: current.facts.id }, current.params);
 		return current.upstream.forward(rules.path, body, scope).catch((error: unknown) => {
 			const again = error instanceof ProxyError ? rules.retryBody?.(error, body) : undefined;
@@ -110,8 +105,9 @@ async function relayProtocol(
 		});
 	};
 	const fallbacks = await speakingFallbacks(deps, route, rules);
-	const answer = await dispatch(deps, request, { ...route, fallbacks }, send, model);
-	return relayedAnswer(answer, rules, deps.requests.recordOf(request).id);
+	const answer = await dispatch(deps, request, { ...route, fallbacks }, send, model, { watch: accounting.watch });
+	// Status and bytes as they came, its request id renamed.
+	return accounting.answer(relayed(answer, answer.body, RELAYED_HEADERS));
 }
 
 /**

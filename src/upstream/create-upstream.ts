@@ -6,6 +6,7 @@
 import { APIError } from "openai";
 import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../core/proxy-error.ts";
+import type { BodyWatch } from "../http/relay.ts";
 import { upstreamFailure } from "./errors.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaRunning, ollamaTags } from "./ollama-tags.ts";
@@ -103,8 +104,10 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 
 	/**
 	 * Starts a streaming call and reads until its first event, under the connect and first-byte timers; then relays
-	 * every event under the idle timer. The SDK sends the request (auth, base URL, Azure paths, error statuses); the
-	 * body's SSE is decoded here, in one loop, which costs a fraction of the SDK's own stream machinery per chunk.
+	 * every event under the idle timer, which runs only while a read waits on the upstream: a consumer that holds a
+	 * yielded event (its client is not reading) suspends it. The SDK sends the request (auth, base URL, Azure paths,
+	 * error statuses); the body's SSE is decoded here, in one loop, which costs a fraction of the SDK's own stream
+	 * machinery per chunk.
 	 * Errors before the first event reject here, so the route can still answer with a real status (or retry).
 	 */
 	async function streamed<T>(scope: CallScope, start: (signal: AbortSignal) => PromiseLike<Response>, whole: boolean) {
@@ -116,6 +119,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		let ended = false;
 		let first: T | undefined;
 		const read = async () => {
+			timers.waiting();
 			const part = await (reader as NonNullable<typeof reader>).read();
 			events = part.done ? decoder.end() : decoder.push(part.value);
 			next = 0;
@@ -143,7 +147,7 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 				reader = response.body.getReader() as ByteReader;
 			}
 			if (scope.answeredByHeaders && reader) {
-				// The first chunk is then read by the relay below, under the idle limit.
+				// The first chunk is then read by the relay below, under the idle limit, once the client asks for it.
 				timers.chunkArrived();
 				return relay();
 			}
@@ -185,13 +189,14 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 		}
 	}
 
-	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet. */
+	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet; watched for routes. */
 	function idleWatched(
 		response: Response,
 		format: BodyFormat = bodyFormat(response.headers.get("content-type")),
+		watch?: BodyWatch,
 	): Response {
 		if (!response.body) return response;
-		const body = watchIdle(response.body, settings.timeouts.idle_ms, format);
+		const body = watchIdle(response.body, settings.timeouts.idle_ms, format, watch);
 		return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 	}
 
@@ -203,7 +208,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 
 	/**
 	 * An agent protocol relayed as it is. A whole answer (`stream` not true) may take one idle gap more for its headers,
-	 * like a whole chat answer; a body cut short errors, for the route to end in its protocol's words ("other").
+	 * like a whole chat answer. An SSE body cut short ends in the protocol's words the route gave (`sseEnding`); any
+	 * other body cut short errors ("other").
 	 */
 	async function relayAgent(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response> {
 		const stream = body.stream === true;
@@ -213,7 +219,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 			(signal) => client.post(path, { body, signal, stream, ...(headers && { headers }) }).asResponse(),
 			{ wholeAnswer: !stream, keepCode: path === "/responses" },
 		);
-		return idleWatched(response, "other");
+		const sse = response.headers.get("content-type")?.includes("text/event-stream") && scope.watch?.sseEnding;
+		return idleWatched(response, sse ? "sse" : "other", scope.watch);
 	}
 
 	const upstream: Upstream = {
@@ -253,6 +260,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						await whole(scope, (signal) =>
 							client.post(path, { body, signal, stream: body.stream === true }).asResponse(),
 						),
+						undefined,
+						scope.watch,
 					),
 		transcribe: async ({ body, contentType, model }, scope) =>
 			idleWatched(
@@ -267,6 +276,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						})
 						.asResponse(),
 				),
+				undefined,
+				scope.watch,
 			),
 	};
 	if (settings.kind === "ollama") {
@@ -282,6 +293,8 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 						signal,
 					}),
 				),
+				undefined,
+				scope.watch,
 			);
 	}
 	return upstream;

@@ -1,10 +1,15 @@
 /**
- * The idle limit for answers relayed as bytes (the `/v1` surface, a real Ollama's native API): a body that stays
- * quiet longer than `idleMs`, or whose connection breaks, is ended with an error in the body's own format — an SSE
- * error event that OpenAI SDKs raise, or an NDJSON error line that Ollama clients raise — instead of hanging the
- * client or cutting it off without a word.
+ * The idle limit for answers relayed as bytes (the `/v1` surface, the agent protocols, a real Ollama's native API): a
+ * body that stays quiet longer than `idleMs`, or whose connection breaks, is ended with an error in the body's own
+ * format — an SSE error event that OpenAI SDKs raise (or the client protocol's own, see `BodyWatch.sseEnding`), or an
+ * NDJSON error line that Ollama clients raise — instead of hanging the client or cutting it off without a word. The
+ * idle clock runs only while a read waits on the upstream. With a `BodyWatch`, the route also learns how the body
+ * ended, and a client that takes nothing for `stallMs` is cut off: the upstream body cancelled, the connection dropped.
  */
+import type { BodyWatch, RelayEnd } from "../http/relay.ts";
+
 const encoder = new TextEncoder();
+const UNWATCHED: BodyWatch = { onEnd: () => {} };
 const NEWLINE = 10;
 
 export type BodyFormat = "sse" | "ndjson" | "other";
@@ -32,23 +37,56 @@ export function watchIdle(
 	body: ReadableStream<Uint8Array>,
 	idleMs: number,
 	format: BodyFormat,
+	watch: BodyWatch = UNWATCHED,
 ): ReadableStream<Uint8Array> {
 	const reader = body.getReader();
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	let midLine = false;
-	const cut = (controller: ReadableStreamDefaultController<Uint8Array>, message: string) => {
+	let ended = false;
+	// When the last chunk was handed to the client with no pull since (performance.now()), 0 while a pull runs: one
+	// timer per body checks it, since re-arming a timer per chunk costs more than the chunk.
+	let handedAt = 0;
+	let stallTimer: ReturnType<typeof setTimeout> | undefined;
+	const finish = (end: RelayEnd) => {
+		if (ended) return false;
+		ended = true;
+		clearTimeout(stallTimer);
+		watch.onEnd(end);
+		return true;
+	};
+	const ending = (message: string) =>
+		format === "sse" && watch.sseEnding
+			? encoder.encode(`${midLine ? "\n\n" : ""}${watch.sseEnding(message)}`)
+			: cutShortEnding(format, message, midLine);
+	const cut = (
+		controller: ReadableStreamDefaultController<Uint8Array>,
+		message: string,
+		kind: "timeout" | "connect",
+	) => {
 		reader.cancel().catch(() => undefined);
-		const ending = cutShortEnding(format, message, midLine);
-		if (ending) {
-			controller.enqueue(ending);
+		finish({ outcome: "failed", kind, message });
+		const last = ending(message);
+		if (last) {
+			controller.enqueue(last);
 			controller.close();
 		} else {
 			controller.error(new Error(message));
 		}
 	};
+	const watchStall = (controller: ReadableStreamDefaultController<Uint8Array>, stallMs: number) => {
+		const waited = handedAt === 0 ? 0 : performance.now() - handedAt;
+		if (waited < stallMs) {
+			stallTimer = setTimeout(watchStall, stallMs - waited, controller, stallMs);
+		} else if (finish({ outcome: "client_stalled" })) {
+			reader.cancel().catch(() => undefined);
+			// Bun drops the connection of a body that errors, quietly only when no reason is given.
+			controller.error(undefined);
+		}
+	};
 	return new ReadableStream<Uint8Array>(
 		{
 			async pull(controller) {
+				handedAt = 0;
 				const quiet = new Promise<"quiet">((resolve) => {
 					timer = setTimeout(() => resolve("quiet"), idleMs);
 				});
@@ -56,22 +94,26 @@ export function watchIdle(
 				try {
 					part = await Promise.race([reader.read(), quiet]);
 				} catch (error) {
-					cut(controller, `upstream connection lost: ${(error as Error).message}`);
+					cut(controller, `upstream connection lost: ${(error as Error).message}`, "connect");
 					return;
 				} finally {
 					clearTimeout(timer);
 				}
 				if (part === "quiet") {
-					cut(controller, `upstream went quiet for ${idleMs} ms`);
+					cut(controller, `upstream went quiet for ${idleMs} ms`, "timeout");
 				} else if (part.done) {
 					controller.close();
+					finish({ outcome: "complete" });
 				} else {
 					midLine = part.value.at(-1) !== NEWLINE;
 					controller.enqueue(part.value);
+					handedAt = performance.now();
+					if (watch.stallMs !== undefined && stallTimer === undefined) watchStall(controller, watch.stallMs);
 				}
 			},
 			cancel(reason) {
 				clearTimeout(timer);
+				finish({ outcome: "client_aborted" });
 				return reader.cancel(reason);
 			},
 		},

@@ -7,6 +7,7 @@ import type { Completion, CompletionCreateParams } from "openai/resources/comple
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { AgentProtocol } from "../config/file.ts";
 import type { Dialect } from "../core/dialect.ts";
+import type { BodyWatch } from "../http/relay.ts";
 import type { FleetView } from "../metrics/fleet-metrics.ts";
 import type { UpstreamModel } from "./upstream-models.ts";
 
@@ -22,6 +23,8 @@ export type CallScope = {
 	answeredByHeaders?: boolean;
 	/** Told which replica of a fleet took the call (its URL without credentials), for the request's log line. */
 	onReplica?(replica: string): void;
+	/** The route's watch over a relayed body (`forward`, `native`, `transcribe`): how it ended; a stalled client cut. */
+	watch?: BodyWatch;
 };
 
 /** A model an upstream lists; a real Ollama's entries keep their own `/api/tags` entry, relayed as it is. */
@@ -51,9 +54,10 @@ export type Upstream = {
 	embed(params: EmbeddingCreateParams, scope: CallScope): Promise<CreateEmbeddingResponse>;
 	/**
 	 * Sends an OpenAI-shaped body to an OpenAI path and returns the upstream's successful response untouched, for
-	 * the `/v1` surface that relays bytes instead of translating. On the agent paths (`/responses`, `/messages`) a
-	 * relayed body cut short or gone quiet errors instead of ending in an OpenAI error event: the route ends it in its
-	 * protocol's own words. A 400's `code` (OpenAI's `invalid_encrypted_content`) is kept on the error there.
+	 * the `/v1` surface that relays bytes instead of translating. On the agent paths (`/responses`, `/messages`) an SSE
+	 * body cut short or gone quiet ends in the protocol's own words (`scope.watch.sseEnding`), or without them errors
+	 * instead of ending in an OpenAI error event. A 400's `code` (OpenAI's `invalid_encrypted_content`) is kept on the
+	 * error there.
 	 */
 	forward(path: OpenAIPath, body: Record<string, unknown>, scope: CallScope): Promise<Response>;
 	/**

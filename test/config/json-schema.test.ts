@@ -17,6 +17,7 @@ describe("the configuration file's JSON Schema", () => {
 			"listen",
 			"log_level",
 			"max_upstream_connections",
+			"client_stall_ms",
 			"upstreams",
 			"agents",
 			"models",
@@ -27,6 +28,7 @@ describe("the configuration file's JSON Schema", () => {
 		]);
 		expect(schema.properties.upstreams.items.properties.kind.enum).toEqual(["openai", "azure", "ollama"]);
 		expect(schema.properties.max_upstream_connections).toMatchObject({ type: "integer", minimum: 1, maximum: 65_536 });
+		expect(schema.properties.client_stall_ms).toMatchObject({ type: "integer", exclusiveMinimum: 0 });
 	});
 });
 

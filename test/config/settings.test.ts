@@ -530,6 +530,7 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 			shutdownGraceMs: 10_000,
 			maxUpstreamConnections: 4096,
 			idleTimeoutSeconds: 255,
+			clientStallMs: 60_000,
 			upstreams: [
 				{
 					name: "default",
@@ -597,6 +598,25 @@ describe("loadSettings: flags over environment over file over defaults", () => {
 		});
 		expect(settings.maxUpstreamConnections).toBe(expected);
 		expect(settings.upstreams.map((u) => u.maxConnections)).toEqual([expected, expected]);
+	});
+
+	test.each<{ kind: string; env: Record<string, string>; file: string; expected: number }>([
+		{ kind: "default", env: {}, file: "", expected: 60_000 },
+		{ kind: "file", env: {}, file: "client_stall_ms: 5000\n", expected: 5000 },
+		{ kind: "environment over file", env: { CLIENT_STALL_MS: "900" }, file: "client_stall_ms: 5000\n", expected: 900 },
+	])("client_stall_ms: $kind", ({ env, file, expected }) => {
+		const settings = loadSettings({ env: { ...env, OLLAMA_PROXY_CONFIG: "/c.yaml" }, readFile: () => MINIMAL + file });
+		expect(settings.clientStallMs).toBe(expected);
+	});
+
+	test.each([
+		[{ CLIENT_STALL_MS: "0" }, "", "invalid configuration: CLIENT_STALL_MS: "],
+		[{}, "client_stall_ms: 0\n", "invalid configuration file /c.yaml: client_stall_ms: "],
+		[{}, "client_stall_ms: 1.5\n", "invalid configuration file /c.yaml: client_stall_ms: "],
+	])("client_stall_ms: %j / %j is refused", (env, file, start) => {
+		expect(() =>
+			loadSettings({ env: { ...env, OLLAMA_PROXY_CONFIG: "/c.yaml" }, readFile: () => MINIMAL + file }),
+		).toThrow(start);
 	});
 
 	test.each([0, 65_537, 2.5, "many"])("max_upstream_connections: %p in a file is refused", (value) => {

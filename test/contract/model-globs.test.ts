@@ -100,7 +100,7 @@ describe("glob model aliases", () => {
 });
 
 describe("metrics", () => {
-	const LABEL = 'ollama_proxy_requests_total{route="/api/chat",model="claude-*",status="200"} ';
+	const LABEL = 'ollama_proxy_requests_total{route="/api/chat",model="claude-*",status="200",outcome="complete"} ';
 	const scrape = async () => (await (await fetch(`${proxy.url}/metrics`)).text()).split("\n");
 	const countOf = (lines: string[]) => Number(lines.find((l) => l.startsWith(LABEL))?.slice(LABEL.length) ?? 0);
 

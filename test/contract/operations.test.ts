@@ -31,11 +31,11 @@ describe("GET /metrics", () => {
 		await (await proxy.post("/api/chat", { ...hello, model: "made-up-name" })).text();
 		await (await fetch(`${proxy.url}/no/such/path`)).text();
 		const requests = [
-			'ollama_proxy_requests_total{route="/api/chat",model="gpt-4o:latest",status="200"} 2',
-			'ollama_proxy_requests_total{route="/api/chat",model="gpt-4o:latest",status="502"} 1',
+			'ollama_proxy_requests_total{route="/api/chat",model="gpt-4o:latest",status="200",outcome="complete"} 2',
+			'ollama_proxy_requests_total{route="/api/chat",model="gpt-4o:latest",status="502",outcome="failed"} 1',
 			// A name that resolves to nothing never becomes a label value.
-			'ollama_proxy_requests_total{route="/api/chat",model="none",status="404"} 1',
-			'ollama_proxy_requests_total{route="unmatched",model="none",status="404"} 1',
+			'ollama_proxy_requests_total{route="/api/chat",model="none",status="404",outcome="failed"} 1',
+			'ollama_proxy_requests_total{route="unmatched",model="none",status="404",outcome="failed"} 1',
 		];
 		let lines: string[] = [];
 		// A request is counted once its answer has gone out, which its client may see first.

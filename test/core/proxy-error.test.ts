@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { isContextOverflow, ProxyError } from "../../src/core/proxy-error.ts";
+import { failureKind, isContextOverflow, ProxyError } from "../../src/core/proxy-error.ts";
 
 describe("isContextOverflow: an upstream refusal because the conversation no longer fits", () => {
 	const cases: Array<[string, ProxyError, boolean]> = [
@@ -43,5 +43,17 @@ describe("isContextOverflow: an upstream refusal because the conversation no lon
 	];
 	test.each(cases)("%s", (_, error, expected) => {
 		expect(isContextOverflow(error)).toBe(expected);
+	});
+});
+
+describe("failureKind: what failed, for the request's log line", () => {
+	test.each([
+		["an upstream failure keeps its kind", 504, "timeout", "timeout"],
+		["an upstream failure passed on as a 4xx keeps its kind too", 429, "rate_limit", "rate_limit"],
+		["a request the proxy refused", 400, undefined, "request"],
+		["a model no upstream serves", 404, undefined, "request"],
+		["the proxy's own fault", 500, undefined, "internal"],
+	] as const)("%s", (_, status, kind, expected) => {
+		expect(failureKind(status, kind)).toBe(expected);
 	});
 });

@@ -1,8 +1,9 @@
 /**
  * Client behaviour the proxy must survive: readers slower than the upstream (the answer arrives whole and in
  * order), clients that leave at every stage (the upstream request goes with them), and thousands of aborts in a row
- * (nothing left open, memory flat). Bun's fetch reads an upstream body ahead of its consumer, so a slow reader costs
- * at most one answer's size in memory, not a fixed window; the README says so.
+ * (nothing left open, memory flat). These clients read through Bun's fetch, which reads a body ahead of its
+ * consumer; a client that really stops reading is in `test/contract/back-pressure.test.ts`, and what a slow reader
+ * costs is in docs/reliability.md.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { startProxy, type TestProxy } from "../support/proxy.ts";

@@ -1,7 +1,9 @@
 /**
  * Property-based fuzzing of every route's body: random JSON, near-valid requests with wrong types, huge strings,
  * deep nesting, invalid UTF-8 and odd content types. Whatever comes in, the answer is never a 5xx and never a
- * crash: a 4xx carries a JSON `{"error"}` (OpenAI's shape on /v1), and the server keeps answering.
+ * crash: a 4xx carries a JSON `{"error"}` (OpenAI's shape on /v1), and the server keeps answering. On the agent
+ * routes, what Anthropic's and OpenAI's APIs refuse (sampling out of range, no input, empty content) is a 400 that
+ * never reaches the upstream.
  * FUZZ_RUNS sets the cases per route and arbitrary (default 1000: with three arbitraries, 3000 cases a route).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -25,6 +27,8 @@ const ROUTES = [
 	"/v1/chat/completions",
 	"/v1/completions",
 	"/v1/embeddings",
+	"/v1/messages",
+	"/v1/responses",
 ];
 
 let upstream: TestUpstream;
@@ -140,6 +144,72 @@ describe.each(ROUTES)("POST %s", (path) => {
 		await probe(path, `${"[".repeat(100_000)}${"]".repeat(100_000)}`);
 		await probe(path, `{"model":"gpt-4o","format":${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}}`);
 		await probe(path, JSON.stringify({ model: "x".repeat(100_000) }));
+	});
+});
+
+/** Any finite number below 0 or above `max`, 1e308 among them (a JSON infinity would arrive as null, -0 as 0). */
+const outside = (max: number) =>
+	fc.oneof(
+		fc.constant(1e308),
+		fc.double({ min: max, minExcluded: true, noNaN: true, noDefaultInfinity: true }),
+		fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true }),
+	);
+const said = fc.array(fc.record({ role: fc.constantFrom("user", "assistant"), content: fc.string({ minLength: 1 }) }), {
+	maxLength: 3,
+});
+
+/** Requests Anthropic's and OpenAI's APIs refuse (issue 19 §4), each on top of a valid one. */
+const REFUSED = [
+	[
+		"/v1/messages",
+		{ model: "gpt-4o", max_tokens: 10, messages: [{ role: "user", content: "hi" }] },
+		fc.oneof(
+			fc.record({ temperature: outside(1) }),
+			fc.record({ top_p: outside(1) }),
+			fc.record({ top_k: fc.integer({ max: -1 }) }),
+			fc.record({ max_tokens: fc.integer({ max: 0 }) }),
+			fc.record({ messages: fc.constant([]) }),
+			fc
+				.tuple(said, fc.constantFrom("user", "system", "USER"), fc.constantFrom("", []))
+				.map(([before, role, content]) => ({ messages: [...before, { role, content }] })),
+		),
+	],
+	[
+		"/v1/responses",
+		{ model: "gpt-4o", input: "hi" },
+		fc.oneof(
+			fc.record({ temperature: outside(2) }),
+			fc.record({ top_p: outside(1) }),
+			fc.constantFrom({ input: undefined }, { input: null }, { input: "" }, { input: [] }),
+			fc.tuple(said, fc.constantFrom("user", "system", "developer"), fc.boolean()).map(([before, role, typed]) => ({
+				input: [...before, { ...(typed && { type: "message" }), role, content: [] }],
+			})),
+		),
+	],
+] as const;
+
+describe.each(REFUSED)("POST %s: what the real API refuses never reaches the upstream", (path, valid, refused) => {
+	test("a 400 with a message, and no upstream call", async () => {
+		await fc.assert(
+			fc.asyncProperty(refused, async (fields) => {
+				const sent = upstream.requests.length;
+				const res = await app.handle(
+					new Request(`http://proxy.test${path}`, {
+						method: "POST",
+						body: JSON.stringify({ ...valid, ...fields }),
+						headers: { "content-type": "application/json" },
+					}),
+				);
+				const body = (await res.json()) as { error: { message: unknown } };
+				tally.requests++;
+				tally.byStatus.set(res.status, (tally.byStatus.get(res.status) ?? 0) + 1);
+				if (res.status !== 400 || typeof body.error.message !== "string" || body.error.message === "")
+					throw new Error(`${path} ${JSON.stringify(fields)} answered ${res.status}: ${JSON.stringify(body)}`);
+				if (upstream.requests.length !== sent)
+					throw new Error(`${path} ${JSON.stringify(fields)} reached the upstream`);
+			}),
+			{ numRuns: RUNS, seed: 19 },
+		);
 	});
 });
 

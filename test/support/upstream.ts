@@ -306,6 +306,10 @@ export async function startTestUpstream(options: UpstreamOptions = {}) {
 					state.produced += event.length;
 					controller.enqueue(event);
 				},
+				// The proxy went away before the end.
+				cancel() {
+					state.aborted++;
+				},
 			},
 			{ highWaterMark: 0 },
 		);

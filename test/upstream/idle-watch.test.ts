@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import type { BodyWatch, RelayEnd } from "../../src/http/relay.ts";
 import { bodyFormat, cutShortEnding, watchIdle } from "../../src/upstream/idle-watch.ts";
+import { until } from "../support/wait.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array | undefined) => (data ? new TextDecoder().decode(data) : undefined);
@@ -82,5 +84,59 @@ describe("watchIdle", () => {
 		await reader.read();
 		await reader.cancel();
 		expect(source.cancelled()).toBe(true);
+	});
+});
+
+describe("watchIdle with a BodyWatch: the route learns how the body ended", () => {
+	function watching(extra: Partial<BodyWatch> = {}) {
+		const ends: RelayEnd[] = [];
+		return { ends, watch: { ...extra, onEnd: (end: RelayEnd) => ends.push(end) } };
+	}
+
+	test("complete, once", async () => {
+		const { ends, watch } = watching();
+		await new Response(watchIdle(body(["a\n"], "close").stream, 1000, "ndjson", watch)).text();
+		expect(ends).toEqual([{ outcome: "complete" }]);
+	});
+
+	test.each([
+		["gone quiet", "hang" as const, { outcome: "failed", kind: "timeout", message: "upstream went quiet for 30 ms" }],
+		[
+			"its connection broken",
+			"break" as const,
+			{ outcome: "failed", kind: "connect", message: "upstream connection lost: reset" },
+		],
+	])("failed: %s", async (_, end, expected) => {
+		const { ends, watch } = watching();
+		await new Response(watchIdle(body(["a\n"], end).stream, 30, "ndjson", watch)).text();
+		expect(ends).toEqual([expected as RelayEnd]);
+	});
+
+	test("client_aborted when the client cancels", async () => {
+		const { ends, watch } = watching();
+		const reader = watchIdle(body(["a"], "hang").stream, 10_000, "other", watch).getReader();
+		await reader.read();
+		await reader.cancel();
+		expect(ends).toEqual([{ outcome: "client_aborted" }]);
+	});
+
+	test("client_stalled when the client takes nothing for stallMs: the upstream body is cancelled, the body errors", async () => {
+		const { ends, watch } = watching({ stallMs: 20 });
+		const source = body(["a", "b"], "hang");
+		const reader = watchIdle(source.stream, 10_000, "other", watch).getReader();
+		expect(text((await reader.read()).value)).toBe("a");
+		// Nothing more is read.
+		expect(await until(() => ends.length > 0)).toBe(true);
+		expect(ends).toEqual([{ outcome: "client_stalled" }]);
+		expect(source.cancelled()).toBe(true);
+		expect(reader.read()).rejects.toBeUndefined();
+	});
+
+	test("an SSE body cut short ends in the client's protocol, its half-written event closed first", async () => {
+		const { watch } = watching({ sseEnding: (message) => `event: error\ndata: ${JSON.stringify({ message })}\n\n` });
+		const watched = watchIdle(body(["event: ping\ndata: {"], "hang").stream, 30, "sse", watch);
+		expect(await new Response(watched).text()).toBe(
+			'event: ping\ndata: {\n\nevent: error\ndata: {"message":"upstream went quiet for 30 ms"}\n\n',
+		);
 	});
 });

@@ -2,7 +2,8 @@
  * Anthropic messages → chat-completions messages. One Anthropic message can become several chat messages: a user
  * turn's tool results become `tool` messages first (in block order), then one `user` message with the rest; images
  * a tool returned ride in an extra `user` message, since a `tool` message cannot carry them. Chat completions
- * rejects a call without a result, so a call the history never answers gets a placeholder result.
+ * rejects a call without a result and a result without its call: a call the history never answers gets a placeholder
+ * result, and a result that answers no open call (an orphan) becomes user text naming the call, as on `/v1/responses`.
  */
 import type {
 	ChatCompletionContentPart,
@@ -12,7 +13,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { type Dialect, reasoningField } from "../../core/dialect.ts";
 import { imageDataUrl } from "../../core/images.ts";
-import { INTERRUPTED_RESULT } from "../../core/tool-history.ts";
+import { INTERRUPTED_RESULT, orphanResultText } from "../../core/tool-history.ts";
 import type { ContentBlock, ImageBlock, KnownBlock, Message } from "./schema.ts";
 
 /** The block schema whose `type` admits T (`tool_use` and `server_tool_use` share one). */
@@ -76,6 +77,13 @@ function resultImages(content: Block<"tool_result">["content"]): ChatCompletionC
 	return content.filter((p) => p.type === "image").map((p) => imagePart(p as ImageBlock));
 }
 
+/** An orphan result as a user turn: its text named by its call, its images after it. */
+function orphanTurn(result: Block<"tool_result">): ChatCompletionMessageParam {
+	const text = orphanResultText(result.tool_use_id as string, resultText(result.content));
+	const images = resultImages(result.content);
+	return { role: "user", content: images.length > 0 ? [{ type: "text", text }, ...images] : text };
+}
+
 type SearchResult = { title?: string; url?: string };
 
 /** A hosted search's results as the text Ollama gives the model: one `- title: url` line each. */
@@ -112,7 +120,12 @@ function mergedAssistantTurns(messages: readonly Message[]): Message[] {
 	return out;
 }
 
-export function toChatMessages(messages: readonly Message[], dialect: Dialect): ChatCompletionMessageParam[] {
+export function toChatMessages(
+	messages: readonly Message[],
+	dialect: Dialect,
+	/** Told the call id of each orphan result, for the route's debug line. */
+	onOrphan?: (callId: string) => void,
+): ChatCompletionMessageParam[] {
 	const out: ChatCompletionMessageParam[] = [];
 	/** Calls of the last assistant turn that no result has answered yet, in call order. */
 	let pending: string[] = [];
@@ -138,17 +151,27 @@ export function toChatMessages(messages: readonly Message[], dialect: Dialect): 
 		} else if (message.role === "user") {
 			const results = blocks.filter((b): b is Block<"tool_result"> => b.type === "tool_result");
 			const images: ChatCompletionContentPart[] = [];
+			const orphans: Block<"tool_result">[] = [];
 			for (const result of results) {
 				const id = result.tool_use_id as string;
+				if (!pending.includes(id)) {
+					orphans.push(result);
+					continue;
+				}
 				out.push({ role: "tool", tool_call_id: id, content: resultText(result.content) });
 				answered(id);
 				const shots = resultImages(result.content);
 				if (shots.length > 0) images.push({ type: "text", text: `Images from tool result ${id}:` }, ...shots);
 			}
 			const content = userContent(blocks);
+			const followed = images.length > 0 || orphans.length > 0 || content !== undefined || results.length === 0;
 			// A turn of results only may leave calls open for the next turn's results (results split over two turns).
-			if (pending.length === 0 || images.length > 0 || content !== undefined || results.length === 0) answerTheRest();
+			if (pending.length === 0 || followed) answerTheRest();
 			if (images.length > 0) out.push({ role: "user", content: images });
+			for (const orphan of orphans) {
+				onOrphan?.(orphan.tool_use_id as string);
+				out.push(orphanTurn(orphan));
+			}
 			if (content !== undefined || results.length === 0) out.push({ role: "user", content: content ?? "" });
 		} else {
 			answerTheRest();
@@ -177,4 +200,11 @@ export function toChatMessages(messages: readonly Message[], dialect: Dialect): 
 	}
 	answerTheRest();
 	return out;
+}
+
+/** The call ids of a history's orphan results, in order: what `toChatMessages` keeps as user text. */
+export function orphanResults(messages: readonly Message[]): string[] {
+	const ids: string[] = [];
+	toChatMessages(messages, "openai", (id) => ids.push(id));
+	return ids;
 }

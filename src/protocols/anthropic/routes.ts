@@ -5,12 +5,14 @@
  */
 import { Elysia } from "elysia";
 import { badRequest, modelNotFound } from "../../core/proxy-error.ts";
+import { ORPHANS_LOGGED } from "../../core/tool-history.ts";
 import { jsonResponse } from "../../http/json-response.ts";
 import { agentAnswer } from "../../pipeline/agent-answer.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { routeFor } from "../../pipeline/dispatch.ts";
 import { relayOrTranslate } from "../../pipeline/protocol-relay.ts";
 import { anthropicProtocol } from "./descriptor.ts";
+import { orphanResults } from "./messages.ts";
 import { thinkOf, toChatParams } from "./request.ts";
 import { CountTokensRequest, MessagesRequest, requestProblem } from "./schema.ts";
 import { renderer } from "./stream.ts";
@@ -33,8 +35,13 @@ export function messagesRoutes(deps: AppDeps) {
 				server?.timeout(request, 0);
 				const estimatedInputTokens = estimateInputTokens(body);
 				const requestId = deps.requests.recordOf(request).id;
-				return relayOrTranslate(deps, anthropicProtocol, { request, body, model: body.model }, (resolved) =>
-					agentAnswer(deps, {
+				return relayOrTranslate(deps, anthropicProtocol, { request, body, model: body.model }, (resolved) => {
+					// Found by translating the history once more: only worth it when the line is written.
+					if (deps.log.isLevelEnabled("debug")) {
+						const orphans = orphanResults(body.messages);
+						if (orphans.length > 0) deps.log.debug({ reqId: requestId, callIds: orphans }, ORPHANS_LOGGED);
+					}
+					return agentAnswer(deps, {
 						request,
 						model: body.model,
 						resolved,
@@ -55,8 +62,8 @@ export function messagesRoutes(deps: AppDeps) {
 								estimatedInputTokens,
 								hideThinking: thinkOf(body) === false,
 							}),
-					}),
-				);
+					});
+				});
 			},
 			{
 				body: MessagesRequest,

@@ -12,6 +12,18 @@ const MESSAGES_REQUIRED = "messages is required";
 
 const text = z.string().default("");
 
+/**
+ * A number Anthropic's API takes only within a range, refused here before any upstream call in words that give the
+ * range and what came (an OpenAI-style upstream takes a temperature of 1e308, or answers a 400 of its own).
+ */
+function within(name: string, min: number, max = Number.POSITIVE_INFINITY) {
+	const words =
+		max === Number.POSITIVE_INFINITY ? `${name} must be ${min} or more` : `${name} must be between ${min} and ${max}`;
+	const error = (issue: { input: unknown }) => `${words}, got ${issue.input}`;
+	const atLeast = z.number().min(min, { error });
+	return max === Number.POSITIVE_INFINITY ? atLeast : atLeast.max(max, { error });
+}
+
 export const TextBlock = z.looseObject({ type: z.literal("text"), text });
 
 const ImageSource = z.looseObject({
@@ -133,9 +145,9 @@ const fields = {
 	messages: z.array(Message, { error: MESSAGES_REQUIRED }).min(1, MESSAGES_REQUIRED),
 	system: z.union([z.string(), z.array(SystemBlock)]).nullish(),
 	stream: z.boolean().nullish().describe("Defaults to false: one JSON message. True streams SSE events."),
-	temperature: z.number().nullish(),
-	top_p: z.number().nullish(),
-	top_k: z.number().int().nullish().describe("Sent only to upstreams that take it (not OpenAI itself)"),
+	temperature: within("temperature", 0, 1).nullish(),
+	top_p: within("top_p", 0, 1).nullish(),
+	top_k: within("top_k", 0).int().nullish().describe("Sent only to upstreams that take it (not OpenAI itself)"),
 	stop_sequences: z.array(z.string()).nullish(),
 	tools: z.array(Tool).nullish(),
 	tool_choice: ToolChoice.nullish(),
@@ -164,7 +176,9 @@ export function requestProblem(request: Checked): string | undefined {
 		}
 	}
 	if (request.tool_choice?.type === "tool" && !request.tool_choice.name) return "tool_choice of type tool needs a name";
-	for (const message of request.messages) {
+	for (const [i, message] of request.messages.entries()) {
+		// Anthropic refuses it too; an assistant turn may be empty, as the proxy's own empty answers are.
+		if (message.role !== "assistant" && message.content.length === 0) return `messages.${i}: content must not be empty`;
 		if (typeof message.content === "string") continue;
 		for (const block of message.content as KnownBlock[]) {
 			const problem = blockProblem(block);

@@ -11,6 +11,7 @@ import { ndjsonResponse } from "../../http/ndjson.ts";
 import type { StreamSummary } from "../../http/request-context.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, relayNative, routeFor } from "../../pipeline/dispatch.ts";
+import { relayAccounting } from "../../pipeline/relay-accounting.ts";
 import { streamAccounting } from "../../pipeline/stream-accounting.ts";
 import { type Route, routeTarget } from "../../routing/model-registry.ts";
 import type { CallScope } from "../../upstream/upstream.ts";
@@ -58,19 +59,23 @@ export async function passThrough(
 	body: object,
 	model: string,
 ) {
+	const accounting = relayAccounting(deps, request);
 	const response = await dispatch(
 		deps,
 		request,
 		route,
-		(current, scope) =>
-			(current.upstream.native as NonNullable<typeof current.upstream.native>)(
+		(current, scope) => {
+			accounting.answeredBy(current.upstream.name);
+			return (current.upstream.native as NonNullable<typeof current.upstream.native>)(
 				path,
 				{ ...body, model: current.facts.id },
 				scope,
-			),
+			);
+		},
 		model,
+		{ watch: accounting.watch },
 	);
-	return relayNative(response);
+	return accounting.answer(relayNative(response));
 }
 
 export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCall<T>): Promise<Response> {

@@ -14,6 +14,7 @@ import { jsonResponse } from "../../http/json-response.ts";
 import { relayed } from "../../http/relay.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, routeFor, visibleRoutes } from "../../pipeline/dispatch.ts";
+import { relayAccounting } from "../../pipeline/relay-accounting.ts";
 import { listedForChat, type ModelFacts } from "../../routing/model-facts.ts";
 import { applyParamOverrides } from "../../routing/param-overrides.ts";
 import type { OpenAIPath } from "../../upstream/upstream.ts";
@@ -48,11 +49,13 @@ export function openAICompatRoutes(deps: AppDeps) {
 			// A relayed stream can be quiet for minutes (reasoning): Bun's idle timer must not cut it.
 			server?.timeout(request, 0);
 			const route = await routeFor(deps, request, body.model, () => modelNotFound(body.model));
+			const accounting = relayAccounting(deps, request);
 			const upstream = await dispatch(
 				deps,
 				request,
 				route,
 				(current, scope) => {
+					accounting.answeredBy(current.upstream.name);
 					const sent = { ...body, model: current.facts.id };
 					const overridden =
 						path === "/embeddings"
@@ -65,8 +68,9 @@ export function openAICompatRoutes(deps: AppDeps) {
 					return current.upstream.forward(path, overridden, scope);
 				},
 				body.model,
+				{ watch: accounting.watch },
 			);
-			return relayed(upstream);
+			return accounting.answer(relayed(upstream));
 		};
 	const doc = (summary: string) => ({
 		body: OpenAIRequest,

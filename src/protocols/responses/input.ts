@@ -14,11 +14,16 @@ import type {
 } from "openai/resources/chat/completions";
 import { type Dialect, reasoningField } from "../../core/dialect.ts";
 import { badRequest } from "../../core/proxy-error.ts";
-import { INTERRUPTED_RESULT } from "../../core/tool-history.ts";
+import { INTERRUPTED_RESULT, orphanResultText } from "../../core/tool-history.ts";
 import { flatToolName } from "./tool-names.ts";
 
 /** A chat message plus the reasoning that preceded it, placed in the upstream's own field later. */
-export type HistoryEntry = { message: ChatCompletionMessageParam; reasoning?: string };
+export type HistoryEntry = {
+	message: ChatCompletionMessageParam;
+	reasoning?: string;
+	/** The call id of an orphan result this user message stands for (see `orphanResultText`). */
+	orphanOf?: string;
+};
 
 type Item = Record<string, unknown>;
 type Content = { text: string; images: ChatCompletionContentPartImage[] };
@@ -183,7 +188,7 @@ export function inputHistory(input: string | readonly unknown[] | null | undefin
 				if (at < 0) {
 					// A result for no open call would be a 400 upstream; the model still gets to read it.
 					closeToolRun();
-					pushMessage("user", { ...content, text: `Result of call ${id}:\n${content.text}` });
+					pushMessage("user", { ...content, text: orphanResultText(id, content.text) }).orphanOf = id;
 					return;
 				}
 				unanswered.splice(at, 1);

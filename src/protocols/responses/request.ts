@@ -35,6 +35,8 @@ export type PreparedResponses = {
 	names: ToolNames;
 	/** Hosted tool types (web_search, …) that were left out: no upstream here can run them. */
 	dropped: string[];
+	/** Call ids of results that answered no open call, kept as user text. */
+	orphans: string[];
 	toolChoice?: ChatCompletionToolChoiceOption;
 	think: Think;
 	responseFormat?: ChatCompletionCreateParamsStreaming["response_format"];
@@ -157,6 +159,59 @@ export function refuseStatefulFields(request: ResponsesRequest): void {
 	}
 }
 
+/** OpenAI's words for a number out of its range: `Invalid 'temperature': decimal above maximum value. …`. */
+function refuseOutOfRange(value: number | null | undefined, param: string, min: number, max: number): void {
+	if (value == null || (value >= min && value <= max)) return;
+	const above = value > max;
+	throw new ParamError(
+		above
+			? `Invalid '${param}': decimal above maximum value. Expected a value <= ${max}, but got ${value} instead.`
+			: `Invalid '${param}': decimal below minimum value. Expected a value >= ${min}, but got ${value} instead.`,
+		param,
+		above ? "decimal_above_max_value" : "decimal_below_min_value",
+	);
+}
+
+/** A message item with an empty list of parts: it says nothing. Assistant turns may (servers write them in history). */
+function isEmptyMessage(item: unknown): boolean {
+	if (typeof item !== "object" || item === null) return false;
+	const { type, role, content } = item as Record<string, unknown>;
+	const message = type === "message" || (type == null && role != null);
+	return message && role !== "assistant" && Array.isArray(content) && content.length === 0;
+}
+
+function emptyArray(param: string): ParamError {
+	return new ParamError(
+		`Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`,
+		param,
+		"empty_array",
+	);
+}
+
+/**
+ * Refuses, in OpenAI's words and before any upstream call, what OpenAI's API refuses and an upstream would take or
+ * choke on: no input, an empty one, a message with no content parts, a temperature or top_p out of range.
+ */
+export function refuseInvalidFields(request: ResponsesRequest): void {
+	const { input } = request;
+	if (input == null)
+		throw new ParamError("Missing required parameter: 'input'.", "input", "missing_required_parameter");
+	if (input === "") {
+		throw new ParamError(
+			"Invalid 'input': empty string. Expected a string with minimum length 1, but got an empty string instead.",
+			"input",
+			"empty_string",
+		);
+	}
+	if (Array.isArray(input)) {
+		if (input.length === 0) throw emptyArray("input");
+		const empty = input.findIndex(isEmptyMessage);
+		if (empty >= 0) throw emptyArray(`input[${empty}].content`);
+	}
+	refuseOutOfRange(request.temperature, "temperature", 0, 2);
+	refuseOutOfRange(request.top_p, "top_p", 0, 1);
+}
+
 /** Refuses what needs stored state, then translates everything that does not depend on the upstream. */
 export function prepareResponses(request: ResponsesRequest): PreparedResponses {
 	refuseStatefulFields(request);
@@ -168,6 +223,7 @@ export function prepareResponses(request: ResponsesRequest): PreparedResponses {
 		tools,
 		names,
 		dropped,
+		orphans: history.flatMap((entry) => (entry.orphanOf === undefined ? [] : [entry.orphanOf])),
 		toolChoice: toolChoiceOf(request.tool_choice),
 		think,
 		responseFormat: responseFormatOf(request.text),

@@ -4,6 +4,7 @@
  */
 import { Elysia } from "elysia";
 import { modelNotFound, ProxyError } from "../../core/proxy-error.ts";
+import { ORPHANS_LOGGED } from "../../core/tool-history.ts";
 import { jsonResponse } from "../../http/json-response.ts";
 import { randomId } from "../../lib/random-id.ts";
 import { agentAnswer } from "../../pipeline/agent-answer.ts";
@@ -12,7 +13,13 @@ import { routeFor } from "../../pipeline/dispatch.ts";
 import { relayOrTranslate } from "../../pipeline/protocol-relay.ts";
 import { responsesProtocol } from "./descriptor.ts";
 import { responsesErrorResponse } from "./errors.ts";
-import { estimatePromptTokens, prepareResponses, refuseStatefulFields, toChatParams } from "./request.ts";
+import {
+	estimatePromptTokens,
+	prepareResponses,
+	refuseInvalidFields,
+	refuseStatefulFields,
+	toChatParams,
+} from "./request.ts";
 import { ResponsesRequest } from "./schema.ts";
 import { renderer } from "./stream.ts";
 
@@ -38,14 +45,17 @@ export function responsesRoutes(deps: AppDeps) {
 				server?.timeout(request, 0);
 				// Nothing is stored, here or (through a fallback) upstream: stateful fields are refused either way.
 				refuseStatefulFields(body);
+				// What OpenAI's API refuses is refused here too, relayed or translated, before any upstream call.
+				refuseInvalidFields(body);
 				// An upstream that speaks the protocol gets the input as sent, items the translation cannot read included.
 				return relayOrTranslate(deps, responsesProtocol, { request, body, model: body.model }, (resolved) => {
 					const prepared = prepareResponses(body);
+					const reqId = deps.requests.recordOf(request).id;
 					if (prepared.dropped.length > 0) {
-						deps.log.debug(
-							{ reqId: deps.requests.recordOf(request).id, dropped: prepared.dropped },
-							"hosted tools dropped: no upstream can run them",
-						);
+						deps.log.debug({ reqId, dropped: prepared.dropped }, "hosted tools dropped: no upstream can run them");
+					}
+					if (prepared.orphans.length > 0) {
+						deps.log.debug({ reqId, callIds: prepared.orphans }, ORPHANS_LOGGED);
 					}
 					return agentAnswer(deps, {
 						request,

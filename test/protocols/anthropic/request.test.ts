@@ -3,7 +3,7 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type { Dialect } from "../../../src/core/dialect.ts";
 import type { Capability, Target } from "../../../src/core/target.ts";
 import { INTERRUPTED_RESULT } from "../../../src/core/tool-history.ts";
-import { toChatMessages } from "../../../src/protocols/anthropic/messages.ts";
+import { orphanResults, toChatMessages } from "../../../src/protocols/anthropic/messages.ts";
 import {
 	clampedMaxTokens,
 	systemPrompt,
@@ -137,9 +137,60 @@ describe("MessagesRequest and requestProblem: what is refused, in the contract's
 			{ mcp_servers: [{ type: "url", url: "https://x", name: "x" }] },
 			"mcp_servers is not supported by this server",
 		],
+		["a temperature past Anthropic's range", { temperature: 1e308 }, "temperature must be between 0 and 1, got 1e+308"],
+		["a temperature just past it", { temperature: 1.01 }, "temperature must be between 0 and 1, got 1.01"],
+		["a negative temperature", { temperature: -0.1 }, "temperature must be between 0 and 1, got -0.1"],
+		["top_p past 1", { top_p: 1.5 }, "top_p must be between 0 and 1, got 1.5"],
+		["a negative top_p", { top_p: -1 }, "top_p must be between 0 and 1, got -1"],
+		["a negative top_k", { top_k: -1 }, "top_k must be 0 or more, got -1"],
+		[
+			"a user message with no blocks",
+			{ messages: [{ role: "user", content: [] }] },
+			"messages.0: content must not be empty",
+		],
+		[
+			"an empty text message after others",
+			{
+				messages: [
+					{ role: "user", content: "Hi" },
+					{ role: "assistant", content: "Hello" },
+					{ role: "user", content: "" },
+				],
+			},
+			"messages.2: content must not be empty",
+		],
+		[
+			"an empty system message inside messages",
+			{
+				messages: [
+					{ role: "system", content: [] },
+					{ role: "user", content: "Hi" },
+				],
+			},
+			"messages.0: content must not be empty",
+		],
 	])("%s", (_, body, message) => {
 		const request = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "Hi" }], ...body };
 		expect(refusal(MessagesRequest, request)).toBe(message);
+	});
+
+	test.each<[string, Record<string, unknown>]>([
+		["the ends of the ranges", { temperature: 0, top_p: 1, top_k: 0 }],
+		["the other ends", { temperature: 1, top_p: 0, top_k: 500 }],
+		[
+			"an empty assistant turn, in the middle (the proxy's own empty answer, replayed) or last (a prefill)",
+			{
+				messages: [
+					{ role: "user", content: "Hi" },
+					{ role: "assistant", content: [] },
+					{ role: "user", content: "again" },
+					{ role: "assistant", content: "" },
+				],
+			},
+		],
+	])("accepted: %s", (_, body) => {
+		const request = { model: "m", max_tokens: 100, messages: [{ role: "user", content: "Hi" }], ...body };
+		expect(refusal(MessagesRequest, request)).toBeUndefined();
 	});
 
 	test("unknown fields, blocks and betas are accepted and dropped", () => {
@@ -716,11 +767,86 @@ describe("toChatMessages: Anthropic messages → chat messages", () => {
 				{ role: "tool", tool_call_id: "srv_3", content: "web search error: unknown" },
 			],
 		],
+		[
+			"a result that answers no call is user text naming the call, as on /v1/responses (never a bare tool message)",
+			[{ role: "user", content: [{ type: "tool_result", tool_use_id: "ghost", content: "late" }] }],
+			[{ role: "user", content: "Result of call ghost:\nlate" }],
+		],
+		[
+			"a result for a call already closed by a later turn is an orphan too",
+			[
+				{ role: "assistant", content: [{ type: "tool_use", id: "t1", name: "A", input: {} }] },
+				{ role: "user", content: "stop" },
+				{ role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "late" }] },
+			],
+			[
+				{ role: "assistant", content: null, tool_calls: [call("t1", "A")] },
+				{ role: "tool", tool_call_id: "t1", content: INTERRUPTED_RESULT },
+				{ role: "user", content: "stop" },
+				{ role: "user", content: "Result of call t1:\nlate" },
+			],
+		],
+		[
+			"an orphan next to real results: the run is closed first, then the orphan with its images, then the text",
+			[
+				{
+					role: "assistant",
+					content: [
+						{ type: "tool_use", id: "t1", name: "A", input: {} },
+						{ type: "tool_use", id: "t2", name: "B", input: {} },
+					],
+				},
+				{
+					role: "user",
+					content: [
+						{ type: "tool_result", tool_use_id: "ghost", content: [{ type: "text", text: "g" }, image()] },
+						{ type: "tool_result", tool_use_id: "t1", content: "a" },
+						{ type: "text", text: "go on" },
+					],
+				},
+			],
+			[
+				{ role: "assistant", content: null, tool_calls: [call("t1", "A"), call("t2", "B")] },
+				{ role: "tool", tool_call_id: "t1", content: "a" },
+				{ role: "tool", tool_call_id: "t2", content: INTERRUPTED_RESULT },
+				{
+					role: "user",
+					content: [
+						{ type: "text", text: "Result of call ghost:\ng" },
+						{ type: "image_url", image_url: { url: `data:image/png;base64,${PNG}` } },
+					],
+				},
+				{ role: "user", content: "go on" },
+			],
+		],
 	];
 	// A rest parameter: bun reads a fourth named parameter as a done callback when a row has three items.
 	test.each(cases)("%s", (...row) => {
 		const [, messages, expected, dialect = "openai"] = row;
 		expect(messagesOf(messages, dialect)).toEqual(expected);
+	});
+});
+
+describe("orphanResults: the call ids of results that answer no open call, for the route's debug line", () => {
+	test.each<[string, unknown[], string[]]>([
+		["none in a well-formed history", [{ role: "user", content: "hi" }], []],
+		[
+			"each orphan in order, answered calls left out",
+			[
+				{ role: "user", content: [{ type: "tool_result", tool_use_id: "x", content: "1" }] },
+				{ role: "assistant", content: [{ type: "tool_use", id: "t1", name: "A", input: {} }] },
+				{
+					role: "user",
+					content: [
+						{ type: "tool_result", tool_use_id: "t1", content: "ok" },
+						{ type: "tool_result", tool_use_id: "y" },
+					],
+				},
+			],
+			["x", "y"],
+		],
+	])("%s", (_, messages, expected) => {
+		expect(orphanResults(parse({ messages }).messages)).toEqual(expected);
 	});
 });
 

@@ -8,6 +8,7 @@ import {
 	estimatePromptTokens,
 	ParamError,
 	prepareResponses,
+	refuseInvalidFields,
 	toChatParams,
 } from "../../../src/protocols/responses/request.ts";
 import { ResponsesRequest } from "../../../src/protocols/responses/schema.ts";
@@ -207,6 +208,84 @@ describe("refused: state this server does not keep", () => {
 		{ previous_response_id: null, conversation: null, background: false, prompt: null },
 	])("%j is no refusal", (body) => {
 		expect(prepareResponses(parse({ input: "hi", ...body })).history).toHaveLength(1);
+	});
+});
+
+describe("refuseInvalidFields: what OpenAI's API refuses, in its words, before any upstream call", () => {
+	const empty = (param: string) =>
+		`Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`;
+	test.each<[string, Record<string, unknown>, string, string, string]>([
+		["no input", {}, "Missing required parameter: 'input'.", "input", "missing_required_parameter"],
+		["a null input", { input: null }, "Missing required parameter: 'input'.", "input", "missing_required_parameter"],
+		[
+			"an empty string",
+			{ input: "" },
+			"Invalid 'input': empty string. Expected a string with minimum length 1, but got an empty string instead.",
+			"input",
+			"empty_string",
+		],
+		["an empty list", { input: [] }, empty("input"), "input", "empty_array"],
+		[
+			"a message with no content parts",
+			{ input: [{ type: "message", role: "user", content: [] }] },
+			empty("input[0].content"),
+			"input[0].content",
+			"empty_array",
+		],
+		[
+			"a typeless developer message with none, after others",
+			{
+				input: [
+					{ role: "user", content: "hi" },
+					{ role: "developer", content: [] },
+				],
+			},
+			empty("input[1].content"),
+			"input[1].content",
+			"empty_array",
+		],
+		[
+			"a temperature of 1e308",
+			{ input: "hi", temperature: 1e308 },
+			"Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 1e+308 instead.",
+			"temperature",
+			"decimal_above_max_value",
+		],
+		[
+			"a negative temperature",
+			{ input: "hi", temperature: -0.5 },
+			"Invalid 'temperature': decimal below minimum value. Expected a value >= 0, but got -0.5 instead.",
+			"temperature",
+			"decimal_below_min_value",
+		],
+		[
+			"top_p past 1",
+			{ input: "hi", top_p: 1.1 },
+			"Invalid 'top_p': decimal above maximum value. Expected a value <= 1, but got 1.1 instead.",
+			"top_p",
+			"decimal_above_max_value",
+		],
+	])("%s → 400", (_, body, message, param, code) => {
+		expect(thrown(() => refuseInvalidFields(parse(body)))).toEqual({ status: 400, message, param, code });
+	});
+
+	test.each<[string, Record<string, unknown>]>([
+		["a string input, the ends of the ranges", { input: "hi", temperature: 0, top_p: 1 }],
+		["the other ends", { input: "hi", temperature: 2, top_p: 0 }],
+		[
+			"an assistant message with no parts (servers write them in history), items that are not messages",
+			{
+				input: [
+					{ role: "user", content: "hi" },
+					{ type: "message", role: "assistant", content: [] },
+					{ type: "function_call_output", call_id: "c", output: [] },
+					{ type: "reasoning", content: [] },
+					"not an item",
+				],
+			},
+		],
+	])("accepted: %s", (_, body) => {
+		expect(() => refuseInvalidFields(parse(body))).not.toThrow();
 	});
 });
 
@@ -498,6 +577,16 @@ describe("input items", () => {
 			content: null,
 			tool_calls: [{ id: "c1", type: "function", function: { name: "a", arguments: "{}" } }],
 		});
+	});
+
+	test("prepareResponses names the orphan results' calls, for the route's debug line", () => {
+		const input = [
+			{ type: "function_call", call_id: "c1", name: "a", arguments: "{}" },
+			{ type: "function_call_output", call_id: "c1", output: "ok" },
+			{ type: "function_call_output", call_id: "ghost", output: "late" },
+		];
+		expect(prepareResponses(parse({ input })).orphans).toEqual(["ghost"]);
+		expect(prepareResponses(parse({ input: input.slice(0, 2) })).orphans).toEqual([]);
 	});
 
 	test("unanswered calls get a result before the next turn; a result for no open call is a user turn", () => {
