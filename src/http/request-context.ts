@@ -72,6 +72,9 @@ function wholeOutcome(status: number): Outcome {
 const SANE_ID = /^[\w.-]{1,128}$/;
 
 export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
+	// The line's fields are flat and known (never a header, a body or a key), and the logger's redaction paths only
+	// match one level down (`*.authorization`): walking each line for them cannot change it, and cost about 8 µs a line.
+	const lines = log.child({}, { redact: [] });
 	const records = new WeakMap<Request, RequestRecord>();
 	const recordOf = (request: Request): RequestRecord => {
 		let record = records.get(request);
@@ -105,7 +108,9 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			});
 			// A stream that failed or was cut still has its 200: the outcome, not the status, makes it a warning.
 			const level = status >= 500 ? "error" : status >= 400 || outcome !== "complete" ? "warn" : "info";
-			log[level]({
+			// A reload may change the level of the logger this line comes from.
+			if (lines.level !== log.level) lines.level = log.level;
+			lines[level]({
 				reqId: record.id,
 				method: request.method,
 				path: pathOf(request.url),

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { MAX_NAME, MODEL_REQUIRED, NAME_TOO_LONG, requiredModel } from "../../core/model-field.ts";
 import { parseGoDuration } from "./keep-alive.ts";
+import { plainChat, plainGenerate, withFastPath } from "./request-fast-path.ts";
 
 const keepAlive = z
 	.union([
@@ -133,26 +134,33 @@ const common = {
 	shift: flag("shift").describe("Accepted; the upstream decides what happens past the context window."),
 };
 
-export const ChatRequest = z.looseObject({
-	model: requiredModel,
-	messages: z.array(ChatMessage).nullish(),
-	tools: z.array(Tool).nullish(),
-	...common,
-});
+// Plain bodies skip the parse: see request-fast-path.ts.
+export const ChatRequest = withFastPath(
+	z.looseObject({
+		model: requiredModel,
+		messages: z.array(ChatMessage).nullish(),
+		tools: z.array(Tool).nullish(),
+		...common,
+	}),
+	plainChat,
+);
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
-export const GenerateRequest = z.looseObject({
-	// An empty model is a 404 `model '' not found` on /api/generate, not a 400 (ollama/ollama routes_generate_test.go).
-	model: z.string({ error: MODEL_REQUIRED }).max(MAX_NAME, NAME_TOO_LONG),
-	prompt: z.string().nullish(),
-	suffix: z.string().nullish(),
-	system: z.string().nullish(),
-	template: z.string().nullish(),
-	context: z.array(int).nullish(),
-	raw: z.boolean().nullish(),
-	images,
-	...common,
-});
+export const GenerateRequest = withFastPath(
+	z.looseObject({
+		// An empty model is a 404 `model '' not found` on /api/generate, not a 400 (ollama/ollama routes_generate_test.go).
+		model: z.string({ error: MODEL_REQUIRED }).max(MAX_NAME, NAME_TOO_LONG),
+		prompt: z.string().nullish(),
+		suffix: z.string().nullish(),
+		system: z.string().nullish(),
+		template: z.string().nullish(),
+		context: z.array(int).nullish(),
+		raw: z.boolean().nullish(),
+		images,
+		...common,
+	}),
+	plainGenerate,
+);
 export type GenerateRequest = z.infer<typeof GenerateRequest>;
 
 export const EmbedRequest = z.looseObject({
