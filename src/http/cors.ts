@@ -21,7 +21,9 @@ export function cors(config: { origins: string[] } | undefined) {
 		const headers = {
 			"access-control-allow-origin": origin,
 			vary: "Origin",
-			"access-control-expose-headers": "x-request-id, request-id, retry-after",
+			// A browser client reads only what is exposed: its request id, and when a refusal lets it come back.
+			"access-control-expose-headers":
+				"x-request-id, request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset",
 		};
 		Object.assign(set.headers, headers);
 		if (request.method === "OPTIONS") {

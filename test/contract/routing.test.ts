@@ -300,6 +300,10 @@ describe("CORS", () => {
 		try {
 			const allowed = await fetch(`${withCors.url}/api/version`, { headers: { origin: "https://app.example.com" } });
 			expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+			// A browser may read its request id and, after a refusal, when to come back.
+			expect(allowed.headers.get("access-control-expose-headers")).toBe(
+				"x-request-id, request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset",
+			);
 			const preflight = await fetch(`${withCors.url}/api/chat`, {
 				method: "OPTIONS",
 				headers: { origin: "https://app.example.com", "access-control-request-method": "POST" },
