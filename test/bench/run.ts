@@ -22,6 +22,7 @@ import {
 	hasTaskset,
 	killAll,
 	killAllNow,
+	loadAverage,
 	MAX_HTTP_REQUESTS,
 	machineCpus,
 	pinned,
@@ -74,8 +75,6 @@ function machine(options: Options): string {
 const log = (message: string) =>
 	process.stderr.write(`[bench ${(performance.now() / 1000).toFixed(1)} s] ${message}\n`);
 
-/** The 1-minute load average: how much other work shared the machine with the run. */
-const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "n/a";
 const loadStart = loadAverage();
 
 type Started = { origins: Origins; pids: BenchContext["pids"]; commands: string[] };
