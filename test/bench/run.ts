@@ -33,6 +33,7 @@ import {
 import { formatReport, formatTable, newReport, targetsLine, writeBetweenMarkers } from "./report.ts";
 import { fleet } from "./scenarios-fleet.ts";
 import { nonStreaming, pacedTimeToFirstToken, perChunk } from "./scenarios-latency.ts";
+import { limits } from "./scenarios-limits.ts";
 import { clientAborts, concurrentStreams, idleRss, throughput } from "./scenarios-load.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -187,6 +188,7 @@ async function main(options: Options): Promise<number> {
 			streams: () => concurrentStreams(ctx),
 			aborts: () => clientAborts(ctx),
 			fleet: () => fleet(ctx),
+			limits: () => limits(ctx),
 		};
 		for (const scenario of options.scenarios) {
 			log(`${scenario}…`);
