@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseFileConfig } from "../../src/config/settings.ts";
 import { FirstContent } from "./client.ts";
 import { parseOptions, SCENARIOS } from "./params.ts";
 import {
@@ -17,6 +18,7 @@ import {
 	targetsLine,
 	writeBetweenMarkers,
 } from "./report.ts";
+import { limitsYaml } from "./scenarios-limits.ts";
 import { addedRatio } from "./stats.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -167,5 +169,27 @@ describe("writeBetweenMarkers", () => {
 		} finally {
 			await rm(dir, { recursive: true, force: true });
 		}
+	});
+});
+
+describe("limitsYaml", () => {
+	test("with Redis: a config the proxy accepts, its one key with every limit set and Redis as state", () => {
+		const config = parseFileConfig(limitsYaml("http://127.0.0.1:1", "redis://127.0.0.1:2"), {}, "bench");
+		expect(config.upstreams.map((u) => u.base_url)).toEqual(["http://127.0.0.1:1/v1"]);
+		expect(config.keys?.length).toBe(1);
+		expect(Object.keys(config.keys?.[0]?.limits ?? {}).sort()).toEqual(
+			["concurrent", "requests_per_minute", "tokens_per_day", "tokens_per_minute", "tokens_per_month"].sort(),
+		);
+		expect(config.state?.redis_url).toBe("redis://127.0.0.1:2");
+	});
+
+	test("without Redis: the same key, no limits and no state", () => {
+		const config = parseFileConfig(limitsYaml("http://127.0.0.1:1"), {}, "bench");
+		expect(config.keys?.[0]?.key).toBe(
+			parseFileConfig(limitsYaml("http://127.0.0.1:1", "redis://x"), {}, "b").keys?.[0]?.key,
+		);
+		expect(config.keys?.[0]?.limits).toBeUndefined();
+		expect(config.state).toBeUndefined();
+		expect(config.limits ?? {}).toEqual({});
 	});
 });

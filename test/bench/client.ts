@@ -10,7 +10,8 @@ export const ALL_ARMS: readonly Arm[] = ["direct", "passthrough", "proxy", "bina
 export type Product = "proxy" | "binary";
 export const isProduct = (arm: Arm): arm is Product => arm === "proxy" || arm === "binary";
 
-export type Target = { arm: Arm; url: string; body: string };
+/** `headers`: sent besides the content type, e.g. the inbound key of a proxy started with `keys:`. */
+export type Target = { arm: Arm; url: string; body: string; headers?: Record<string, string> };
 export type Origins = Partial<Record<Arm, string>>;
 
 const MESSAGES = [{ role: "user", content: "Say something." }];
@@ -122,7 +123,12 @@ export class FirstContent {
 }
 
 const post = (target: Target, signal: AbortSignal) =>
-	fetch(target.url, { method: "POST", headers: { "content-type": "application/json" }, body: target.body, signal });
+	fetch(target.url, {
+		method: "POST",
+		headers: { "content-type": "application/json", ...target.headers },
+		body: target.body,
+		signal,
+	});
 
 export type OneShot = { ok: boolean; ms: number; tokens: number };
 

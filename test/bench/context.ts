@@ -38,11 +38,12 @@ export const hopPid = (ctx: BenchContext, arm: Arm): number | undefined => ctx.p
 export type CpuWindow = { clientPct: number; mockPct: number; hopPct: number };
 
 /**
- * CPU use over a window, in % of one core: the client (this process), the mock, and the arm's hop. With pinning,
- * client + mock share core 1, so their sum near 100 % means the rig, not the arm, set the pace.
+ * CPU use over a window, in % of one core: the client (this process), the mock, and the hop (an arm's, or the pid of
+ * another process under test). With pinning, client + mock share core 1, so their sum near 100 % means the rig, not
+ * the arm, set the pace.
  */
-export async function watchCpu(ctx: BenchContext, arm: Arm) {
-	const hop = hopPid(ctx, arm);
+export async function watchCpu(ctx: BenchContext, arm: Arm | { pid: number | undefined }) {
+	const hop = typeof arm === "string" ? hopPid(ctx, arm) : arm.pid;
 	const start = performance.now();
 	const [client0, mock0, hop0] = await Promise.all([cpuMs("self"), cpuMs(ctx.pids.mock), hop ? cpuMs(hop) : 0]);
 	return async (): Promise<CpuWindow> => {
@@ -54,7 +55,7 @@ export async function watchCpu(ctx: BenchContext, arm: Arm) {
 }
 
 /** A note when the load side ran out of CPU during a window: its figures then bound the rig, not the arm. */
-export function rigNote(scenario: string, arm: Arm, cpu: CpuWindow): string | undefined {
+export function rigNote(scenario: string, arm: string, cpu: CpuWindow): string | undefined {
 	const core1 = cpu.clientPct + cpu.mockPct;
 	const where = canPin() ? `core 1 (client ${cpu.clientPct.toFixed(0)} % + mock ${cpu.mockPct.toFixed(0)} %)` : "";
 	if (canPin() && core1 >= 90) return `${scenario} [${arm}]: load side saturated: ${where} = ${core1.toFixed(0)} %`;

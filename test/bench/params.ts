@@ -20,6 +20,9 @@ export type Params = {
 	rampMs: number;
 	aborts: number;
 	abortConcurrency: number;
+	/** Limit checks (admit + settle) timed in process on the memory store, and on Redis; a tenth of each warms up. */
+	memoryChecks: number;
+	redisChecks: number;
 };
 
 const FULL: Params = {
@@ -38,6 +41,8 @@ const FULL: Params = {
 	rampMs: 2000,
 	aborts: 10_000,
 	abortConcurrency: 200,
+	memoryChecks: 300_000,
+	redisChecks: 30_000,
 };
 
 const QUICK: Params = {
@@ -55,10 +60,12 @@ const QUICK: Params = {
 	rampMs: 500,
 	aborts: 1000,
 	abortConcurrency: 100,
+	memoryChecks: 60_000,
+	redisChecks: 3000,
 };
 
 // In the order they run. The streams run before the throughput flood, whose garbage would blur RSS per stream.
-export const SCENARIOS = ["nonstream", "ttft", "chunks", "streams", "throughput", "aborts", "fleet"] as const;
+export const SCENARIOS = ["nonstream", "ttft", "chunks", "streams", "throughput", "aborts", "fleet", "limits"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Options = {

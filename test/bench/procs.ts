@@ -2,7 +2,8 @@
  * The benchmark's child processes: free ports, pinning with `taskset`, readiness, CPU and RSS from /proc, and a
  * kill-everything that also runs on error and on SIGINT/SIGTERM.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -12,6 +13,17 @@ export const MAX_HTTP_REQUESTS = "65535";
 export type Child = { name: string; proc: Subprocess; port: number; origin: string };
 
 const children: Child[] = [];
+/** Processes started by other means (a redis-server): killed with the children. */
+const others = new Set<() => void>();
+
+/** Registers a last-resort kill for a process that is not a `Child`; call the returned function once it is gone. */
+export function killWithChildren(kill: () => void): () => void {
+	others.add(kill);
+	return () => others.delete(kill);
+}
+
+/** The 1-minute load average: how much other work shared the machine with the run. */
+export const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "n/a";
 
 let clkTck: number | undefined;
 /** Clock ticks per second for /proc/<pid>/stat (almost always 100, but asked rather than assumed). */
@@ -143,6 +155,39 @@ export async function spawnChild(
 	throw new Error(`${name} was not ready within ${timeoutMs} ms`);
 }
 
+export type ConfiguredProxy = Child & { stop(): Promise<void> };
+
+/**
+ * `bun src/index.ts --config <file>` on CPU 0, started as a user starts it: the YAML in a file of its own, only PORT
+ * and HOST (plus PATH and HOME) in its environment. With `keys:`, `readyPath` must be one served without a key
+ * (`/health`). `stop` sends SIGTERM, waits for the exit and removes the file.
+ */
+export async function startWithConfig(
+	name: string,
+	yaml: string,
+	readyPath = "/api/version",
+): Promise<ConfiguredProxy> {
+	const dir = mkdtempSync(join(tmpdir(), "ollama-proxy-bench-"));
+	const config = join(dir, `${name}.yaml`);
+	writeFileSync(config, yaml);
+	const port = freePort();
+	const cmd = pinned(0, [
+		process.execPath,
+		new URL("../../src/index.ts", import.meta.url).pathname,
+		"--config",
+		config,
+	]);
+	const child = await spawnChild(name, cmd, productEnv({ PORT: String(port), HOST: "127.0.0.1" }), port, readyPath);
+	return {
+		...child,
+		stop: async () => {
+			child.proc.kill("SIGTERM");
+			await child.proc.exited;
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
 /** SIGTERM (the proxy drains and exits, which also writes a CPU profile), then SIGKILL whatever is left. */
 export async function killAll(graceMs = 3000): Promise<void> {
 	for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGTERM");
@@ -153,9 +198,12 @@ export async function killAll(graceMs = 3000): Promise<void> {
 		if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill("SIGKILL");
 	}
 	children.length = 0;
+	for (const kill of others) kill();
+	others.clear();
 }
 
 /** Synchronous last resort for `process.on("exit")`: no awaiting is possible there. */
 export function killAllNow(): void {
 	for (const child of children) if (child.proc.exitCode === null) child.proc.kill("SIGKILL");
+	for (const kill of others) kill();
 }

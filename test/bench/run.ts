@@ -22,6 +22,7 @@ import {
 	hasTaskset,
 	killAll,
 	killAllNow,
+	loadAverage,
 	MAX_HTTP_REQUESTS,
 	machineCpus,
 	pinned,
@@ -32,6 +33,7 @@ import {
 import { formatReport, formatTable, newReport, targetsLine, writeBetweenMarkers } from "./report.ts";
 import { fleet } from "./scenarios-fleet.ts";
 import { nonStreaming, pacedTimeToFirstToken, perChunk } from "./scenarios-latency.ts";
+import { limits } from "./scenarios-limits.ts";
 import { clientAborts, concurrentStreams, idleRss, throughput } from "./scenarios-load.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -74,8 +76,6 @@ function machine(options: Options): string {
 const log = (message: string) =>
 	process.stderr.write(`[bench ${(performance.now() / 1000).toFixed(1)} s] ${message}\n`);
 
-/** The 1-minute load average: how much other work shared the machine with the run. */
-const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "n/a";
 const loadStart = loadAverage();
 
 type Started = { origins: Origins; pids: BenchContext["pids"]; commands: string[] };
@@ -188,6 +188,7 @@ async function main(options: Options): Promise<number> {
 			streams: () => concurrentStreams(ctx),
 			aborts: () => clientAborts(ctx),
 			fleet: () => fleet(ctx),
+			limits: () => limits(ctx),
 		};
 		for (const scenario of options.scenarios) {
 			log(`${scenario}…`);

@@ -3,15 +3,12 @@
  * proxy started as a user starts it (`--config` with three replicas, nothing else) spreads many streams over them.
  * The three replicas are the one mock under three path prefixes, so the mock's pace is every replica's pace.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { affinityKey } from "../../src/upstream/fleet/affinity-hash.ts";
 import { createFleet } from "../../src/upstream/fleet/fleet.ts";
 import type { FleetConfig } from "../../src/upstream/fleet/fleet-types.ts";
 import { type StreamResult, streamOnce } from "./client.ts";
 import { type BenchContext, configureMock } from "./context.ts";
-import { freePort, pinned, productEnv, spawnChild } from "./procs.ts";
+import { startWithConfig } from "./procs.ts";
 import { makeRow } from "./rows.ts";
 import { num, percentile } from "./stats.ts";
 
@@ -74,23 +71,7 @@ export async function fleet(ctx: BenchContext): Promise<void> {
 	const plain = await pickCostUs(false);
 	const affine = await pickCostUs(true);
 	const mockOrigin = ctx.origins.direct as string;
-	const dir = mkdtempSync(join(tmpdir(), "ollama-proxy-bench-"));
-	const config = join(dir, "fleet.yaml");
-	writeFileSync(config, fleetYaml(mockOrigin));
-	const port = freePort();
-	const cmd = pinned(0, [
-		process.execPath,
-		new URL("../../src/index.ts", import.meta.url).pathname,
-		"--config",
-		config,
-	]);
-	const child = await spawnChild(
-		"fleet-proxy",
-		cmd,
-		productEnv({ PORT: String(port), HOST: "127.0.0.1" }),
-		port,
-		"/api/version",
-	);
+	const child = await startWithConfig("fleet-proxy", fleetYaml(mockOrigin));
 	const tokens = params.streamSeconds * params.tokensPerSecond;
 	await configureMock(ctx, { tokens, intervalMs: 1000 / params.tokensPerSecond, ttftMs: 0 });
 	const n = params.streams;
@@ -103,8 +84,7 @@ export async function fleet(ctx: BenchContext): Promise<void> {
 	}
 	const results = await Promise.all(started);
 	const shares = await sharesFrom(child.origin);
-	child.proc.kill("SIGTERM");
-	await child.proc.exited;
+	await child.stop();
 	const total = shares.reduce((a, b) => a + b, 0);
 	const pct = shares.map((s) => (100 * s) / Math.max(1, total));
 	const spread = Math.max(...pct.map((p) => Math.abs(p - 100 / 3)));

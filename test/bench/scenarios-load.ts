@@ -3,39 +3,64 @@
  * CPU per token and RSS per open stream of each hop), and a flood of client aborts (upstream streams must close,
  * memory must return).
  */
-import { type Arm, closedLoop, type Product, type StreamResult, streamOnce, targetFor } from "./client.ts";
+import { type Arm, closedLoop, type Product, type StreamResult, streamOnce, type Target, targetFor } from "./client.ts";
 import { type BenchContext, configureMock, hopPid, mockStats, pool, rigNote, rotation, watchCpu } from "./context.ts";
 import { cpuMs, rssKb } from "./procs.ts";
-import { makeRow, perArm } from "./rows.ts";
+import { makeRow } from "./rows.ts";
 import { addedRatio, max, median, ms, num, percentile, ratio, signedMs } from "./stats.ts";
 
 const mb = (kb: number) => num(kb / 1024, " MB", 1);
 
-export async function throughput(ctx: BenchContext): Promise<void> {
+/** A target of the closed loop, and the process whose CPU is watched while it runs. */
+export type LoopArm<K extends string> = { name: K; target: Target; pid: number | undefined };
+export type LoopFigures = { rps: number[]; p99: number[]; hopPct: number[]; errors: number };
+
+/**
+ * Closed loops of whole answers at the throughput concurrency: a short warm-up per arm, then rounds in a rotating
+ * order; per arm the req/s, p99 (ms) and hop CPU of each round. A round whose load side saturated adds a note.
+ */
+export async function closedLoopRounds<K extends string>(
+	ctx: BenchContext,
+	arms: LoopArm<K>[],
+	label: string,
+	expectTokens: number,
+): Promise<Record<K, LoopFigures>> {
 	const { params } = ctx;
-	const tokens = 10;
 	const c = params.throughputConcurrency;
-	await configureMock(ctx, { tokens, intervalMs: 0, ttftMs: 0 });
-	const rps = perArm<number[]>(() => []);
-	const p99 = perArm<number[]>(() => []);
-	const hopPct = perArm<number[]>(() => []);
-	let errors = 0;
-	for (const arm of ctx.arms) await closedLoop(targetFor(arm, ctx.origins, false), c, params.throughputMs / 3, tokens);
+	const figures = {} as Record<K, LoopFigures>;
+	for (const arm of arms) {
+		figures[arm.name] = { rps: [], p99: [], hopPct: [], errors: 0 };
+		await closedLoop(arm.target, c, params.throughputMs / 3, expectTokens);
+	}
 	for (let round = 0; round < params.throughputRounds; round++) {
-		for (const arm of rotation(ctx.arms, round)) {
-			const stop = await watchCpu(ctx, arm);
-			const result = await closedLoop(targetFor(arm, ctx.origins, false), c, params.throughputMs, tokens);
+		for (const arm of rotation(arms, round)) {
+			const stop = await watchCpu(ctx, { pid: arm.pid });
+			const result = await closedLoop(arm.target, c, params.throughputMs, expectTokens);
 			const cpu = await stop();
-			rps[arm].push(result.requests / result.seconds);
-			p99[arm].push(percentile(result.latenciesMs, 99));
-			hopPct[arm].push(cpu.hopPct);
-			errors += result.errors;
-			const note = rigNote(`throughput c=${c} round ${round + 1}`, arm, cpu);
+			const own = figures[arm.name];
+			own.rps.push(result.requests / result.seconds);
+			own.p99.push(percentile(result.latenciesMs, 99));
+			own.hopPct.push(cpu.hopPct);
+			own.errors += result.errors;
+			const note = rigNote(`${label} round ${round + 1}`, arm.name, cpu);
 			if (note) ctx.report.notes.push(note);
 		}
 	}
-	const value = (arm: Arm) => median(rps[arm]);
-	const fmt = (arm: Arm) => `${num(value(arm), " req/s")} (p99 ${ms(median(p99[arm]))})`;
+	return figures;
+}
+
+export async function throughput(ctx: BenchContext): Promise<void> {
+	const tokens = 10;
+	const c = ctx.params.throughputConcurrency;
+	await configureMock(ctx, { tokens, intervalMs: 0, ttftMs: 0 });
+	const arms = ctx.arms.map((arm) => ({
+		name: arm,
+		target: targetFor(arm, ctx.origins, false),
+		pid: hopPid(ctx, arm),
+	}));
+	const figures = await closedLoopRounds(ctx, arms, `throughput c=${c}`, tokens);
+	const value = (arm: Arm) => median(figures[arm].rps);
+	const fmt = (arm: Arm) => `${num(value(arm), " req/s")} (p99 ${ms(median(figures[arm].p99))})`;
 	const toPass = (arm: Product) => value(arm) / value("passthrough");
 	ctx.report.rows.push(
 		makeRow(ctx, `Throughput c=${c}, non-stream`, {
@@ -48,9 +73,10 @@ export async function throughput(ctx: BenchContext): Promise<void> {
 	);
 	const cpuOf = ctx.arms
 		.filter((arm) => arm !== "direct")
-		.map((arm) => `${arm} ${median(hopPct[arm]).toFixed(0)} %`)
+		.map((arm) => `${arm} ${median(figures[arm].hopPct).toFixed(0)} %`)
 		.join(", ");
 	ctx.report.notes.push(`throughput: hop CPU during the runs (% of its core): ${cpuOf}`);
+	const errors = ctx.arms.reduce((sum, arm) => sum + figures[arm].errors, 0);
 	if (errors > 0) ctx.report.notes.push(`throughput: ${errors} failed requests`);
 }
 

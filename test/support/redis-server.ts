@@ -21,6 +21,8 @@ function freePort(): number {
 export type RedisServer = {
 	readonly url: string;
 	readonly port: number;
+	/** The running server's process id (a new one after `restart`). */
+	readonly pid: number;
 	/** SIGSTOP: the socket stays open and nothing answers. */
 	pause(): void;
 	resume(): void;
@@ -78,6 +80,9 @@ export async function startRedis(): Promise<RedisServer> {
 	return {
 		url: `redis://127.0.0.1:${port}`,
 		port,
+		get pid() {
+			return proc.pid;
+		},
 		pause: () => proc.kill("SIGSTOP"),
 		resume: () => proc.kill("SIGCONT"),
 		kill,
