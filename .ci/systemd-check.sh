@@ -14,9 +14,13 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root/usr/local/bin"
 cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
 cp "$unit" "$root/etc/systemd/system/"
-# verify only checks that ExecStart names an executable: a stand-in at that path, inside the temporary root only.
-printf '#!/bin/sh\n' >"$root/usr/local/bin/ollama-proxy"
-chmod 755 "$root/usr/local/bin/ollama-proxy"
+# verify only checks that each Exec*= line names an executable: a stand-in at each path (ExecStart's binary,
+# ExecReload's kill), inside the temporary root only.
+for exe in $(sed -nE 's/^Exec[A-Za-z]*=[-@!+:]*(\/[^ ]+).*/\1/p' "$unit"); do
+	mkdir -p "$root$(dirname "$exe")"
+	printf '#!/bin/sh\n' >"$root$exe"
+	chmod 755 "$root$exe"
+done
 
 # verify exits 0 on an unknown key or a value it cannot parse (it warns and ignores them): any output fails.
 out=$(systemd-analyze verify --root="$root" ollama-proxy.service 2>&1) || { echo "$out"; exit 1; }
