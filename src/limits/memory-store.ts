@@ -130,11 +130,22 @@ export class MemoryLimitStore implements LimitStore {
 		this.settleNow(input);
 	}
 
-	settleNow({ keyName, model, requestId, reservedTokens, promptTokens, completionTokens, error }: SettleInput): void {
+	settleNow({
+		keyName,
+		model,
+		requestId,
+		reservedTokens,
+		promptTokens,
+		completionTokens,
+		error,
+		once,
+	}: SettleInput): void {
 		const now = this.#now();
-		this.#forgetSettled(now);
-		if (this.#settled.has(requestId)) return;
-		this.#settled.set(requestId, now + this.#settledTtlMs);
+		if (!once) {
+			this.#forgetSettled(now);
+			if (this.#settled.has(requestId)) return;
+			this.#settled.set(requestId, now + this.#settledTtlMs);
+		}
 
 		const state = this.#state(keyName);
 		state.leases.delete(requestId);

@@ -59,6 +59,11 @@ export type SettleInput = {
 	promptTokens: number;
 	completionTokens: number;
 	error: boolean;
+	/**
+	 * The caller settles this id exactly once (a request's own ticket): the memory store need not remember it for a
+	 * repeat, which would otherwise keep one entry per request for a day. Redis keeps its own marker either way.
+	 */
+	once?: boolean;
 };
 
 /** Days are UTC `YYYY-MM-DD`, both ends inclusive. */

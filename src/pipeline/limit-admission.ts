@@ -13,28 +13,35 @@ import { promptEstimate, reserveTokens } from "../limits/reservation.ts";
 import type { AppDeps } from "./deps.ts";
 import { LimitTicket } from "./limit-ticket.ts";
 
+// Unique across processes (Redis shares settled ids between replicas) without a random draw per request.
+const ID_PREFIX = `${crypto.randomUUID()}-`;
+let sequence = 0;
+
 export async function admitRequest(deps: AppDeps, request: Request, model: string): Promise<LimitTicket> {
 	const record = deps.requests.recordOf(request);
 	const keyName = record.keyName ?? ANONYMOUS;
 	const bytes = record.bodyBytes ?? 0;
+	const reservedTokens = reserveTokens(bytes, record.maxTokens);
 	const input = {
 		keyName,
 		model: usageModelName(model),
-		requestId: crypto.randomUUID(),
-		reservedTokens: reserveTokens(bytes, record.maxTokens),
+		requestId: ID_PREFIX + (++sequence).toString(36),
+		reservedTokens,
 		promptEstimate: promptEstimate(bytes),
 	};
 	const { store, policy } = deps.limits;
-	const result = await store.admit({ ...input, limits: policy.limitsOf(keyName), reserveTokens: input.reservedTokens });
+	const limits = policy.limitsOf(keyName);
+	const result = await store.admit({ ...input, limits, reserveTokens: reservedTokens });
 	if (!result.ok) {
 		deps.metrics.keyRefused(keyName, result.refusal.limit);
 		throw refusalError(result.refusal);
 	}
 	deps.metrics.keyAdmitted(keyName);
-	const ticket = new LimitTicket(store, input, (prompt, completion) =>
-		deps.metrics.keyCharged(keyName, prompt, completion),
-	);
-	record.onEnd = (fields) => ticket.requestEnded(fields);
-	request.signal.addEventListener("abort", () => ticket.clientLeft(), { once: true });
+	const ticket = new LimitTicket(store, input, {
+		charged: deps.metrics.keyCharged,
+		signal: request.signal,
+		leased: limits.concurrent !== undefined,
+	});
+	record.onEnd = ticket.requestEnded;
 	return ticket;
 }

@@ -31,23 +31,43 @@ function chatHasContent(chunk: ChatCompletionChunk): boolean {
 
 const completionHasContent = (chunk: Completion) => (chunk.choices?.[0]?.text ?? "") !== "";
 
+function seeChat(ticket: LimitTicket, chunk: ChatCompletionChunk): void {
+	noteUsage(ticket, chunk.usage);
+	if (chatHasContent(chunk)) ticket.figures.deltas++;
+}
+
+function seeCompletion(ticket: LimitTicket, chunk: Completion): void {
+	noteUsage(ticket, chunk.usage);
+	if (completionHasContent(chunk)) ticket.figures.deltas++;
+}
+
 /**
  * The same chunks, each seen first. Written as a bare iterator, not a generator: a generator's `return()` waits
- * for a pending `next()`, and a client leaving a quiet stream must reach the upstream at once.
+ * for a pending `next()`, and a client leaving a quiet stream must reach the upstream at once. Each `next()` adds
+ * one reaction to the source's promise, not an async function of its own.
  */
-function observed<T>(source: AsyncIterable<T>, ticket: LimitTicket, see: (item: T) => void): AsyncIterable<T> {
+function observed<T>(
+	source: AsyncIterable<T>,
+	ticket: LimitTicket,
+	see: (ticket: LimitTicket, item: T) => void,
+): AsyncIterable<T> {
 	return {
 		[Symbol.asyncIterator]() {
 			const it = source[Symbol.asyncIterator]();
+			const seen = (result: IteratorResult<T>) => {
+				if (!result.done) see(ticket, result.value);
+				return result;
+			};
+			const broke = (error: unknown): never => {
+				ticket.cut();
+				throw error;
+			};
 			return {
-				async next() {
+				next: () => {
 					try {
-						const result = await it.next();
-						if (!result.done) see(result.value);
-						return result;
+						return it.next().then(seen, broke);
 					} catch (error) {
-						ticket.cut();
-						throw error;
+						return Promise.reject(broke(error));
 					}
 				},
 				return: (value?: unknown) =>
@@ -100,16 +120,8 @@ export function meteredResponse(response: Response, ticket: LimitTicket): Respon
 export function meteredUpstream(upstream: Upstream, ticket: LimitTicket): Upstream {
 	const metered: Upstream = {
 		...upstream,
-		chat: async (params, scope) =>
-			observed(await upstream.chat(params, scope), ticket, (chunk) => {
-				noteUsage(ticket, chunk.usage);
-				if (chatHasContent(chunk)) ticket.figures.deltas++;
-			}),
-		complete: async (params, scope) =>
-			observed(await upstream.complete(params, scope), ticket, (chunk) => {
-				noteUsage(ticket, chunk.usage);
-				if (completionHasContent(chunk)) ticket.figures.deltas++;
-			}),
+		chat: async (params, scope) => observed(await upstream.chat(params, scope), ticket, seeChat),
+		complete: async (params, scope) => observed(await upstream.complete(params, scope), ticket, seeCompletion),
 		embed: async (params, scope) => {
 			const answer = await upstream.embed(params, scope);
 			noteUsage(ticket, { completion_tokens: 0, ...answer.usage });

@@ -57,6 +57,29 @@ describe("memory store", () => {
 		await store.close();
 	});
 
+	test("a settle its caller makes once is charged and not remembered for a repeat", async () => {
+		const store = new MemoryLimitStore();
+		const settle = (once: boolean) =>
+			store.settleNow({
+				keyName: "k",
+				model: "m",
+				requestId: "a",
+				reservedTokens: 0,
+				promptTokens: 1,
+				completionTokens: 0,
+				error: false,
+				once,
+			});
+		settle(true);
+		// Nothing was remembered: a later settle of the same id (which a ticket never makes) is charged too.
+		settle(false);
+		settle(false);
+		const today = new Date().toISOString().slice(0, 10);
+		const rows = await store.usage({ from: today, to: today });
+		expect(rows.map((r) => r.prompt_tokens)).toEqual([2]);
+		await store.close();
+	});
+
 	test("check cost stays in microseconds (the real figures come from check-cost.ts)", () => {
 		const store = new MemoryLimitStore();
 		const limits = { requests_per_minute: 1e9, tokens_per_minute: 1e9, concurrent: 1e6, tokens_per_day: 1e12 };
