@@ -117,6 +117,45 @@ async function recoveredWithin5s(proc: ProxyProcess) {
 	return Promise.race([recovered, Bun.sleep(5000).then(() => false)]);
 }
 
+/**
+ * Open-loop overload: `perSecond` embedding requests a second, round robin over `urls`, for `windowMs`, each sent on
+ * schedule whatever the answers (a late tick sends what it owes at once). Returns, per proxy, when its first and
+ * last request were sent (performance.now(), ms) and the statuses it answered.
+ */
+async function overload(urls: string[], perSecond: number, windowMs: number) {
+	const sent = urls.map(() => ({ first: Number.NaN, last: Number.NaN, statuses: [] as Promise<number>[] }));
+	const start = performance.now();
+	for (let i = 0; i * (1000 / perSecond) < windowMs; i++) {
+		const wait = start + i * (1000 / perSecond) - performance.now();
+		if (wait > 0) await Bun.sleep(wait);
+		const target = sent[i % urls.length] as (typeof sent)[0];
+		const at = performance.now();
+		if (Number.isNaN(target.first)) target.first = at;
+		target.last = at;
+		target.statuses.push(embed(urls[i % urls.length] as string));
+	}
+	return Promise.all(
+		sent.map(async ({ first, last, statuses }) => {
+			const all = await Promise.all(statuses);
+			return {
+				first,
+				last,
+				sent: all.length,
+				admitted: all.filter((s) => s === 200).length,
+				refused: all.filter((s) => s === 429).length,
+			};
+		}),
+	);
+}
+
+/** GCRA's promise for an idle key: its whole minute at once, then one request per 60/N s, over `ms`. */
+const gcraAllows = (perMinute: number, ms: number) => perMinute + Math.floor((ms * perMinute) / 60_000);
+
+async function keyRequests(url: string) {
+	const metrics = await (await fetch(`${url}/metrics`, { headers })).text();
+	return Number(/^ollama_proxy_key_requests_total\{key="team"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+}
+
 describe.skipIf(!hasRedis)("three replicas sharing one Redis", () => {
 	test("an idle key's burst is admitted exactly once across the three, then refused", async () => {
 		// The property proved: the requests_per_minute burst (12, all an idle key has) is shared, not 12 per replica.
@@ -133,6 +172,41 @@ describe.skipIf(!hasRedis)("three replicas sharing one Redis", () => {
 			await Promise.all(procs.map((p) => p.stop()));
 		}
 	});
+
+	test("accuracy under 10x overload for 20 s: the three admit burst + rate x time, within 2 %", async () => {
+		// requests_per_minute: 600 is a burst of 600 and a refill of 10/s, shared; 100 requests/s are offered (10x the
+		// refill) over three processes for 20 s. The burst is spent after about 6.7 s, so some 200 of the ~800 admitted
+		// come from the refill across processes: a refill per replica would admit ~1200, none ~600. The issue's 60 s
+		// window tests nothing more (the same GCRA state, refilled by Redis's clock); ±2 % of ~800 is ±16 requests,
+		// ±1.6 s of refill, against a skew between our first and last send and Redis's clock at those checks of a few
+		// ms (a request's latency). It runs for about 22 s.
+		const server = await startRedis();
+		const perMinute = 600;
+		const procs = await replicas(3, `{ requests_per_minute: ${perMinute} }`, { REDIS_URL: server.url });
+		const before = upstream.countOf("/v1/embeddings");
+		try {
+			const results = await overload(
+				procs.map((p) => p.url),
+				100,
+				20_000,
+			);
+			const first = Math.min(...results.map((r) => r.first));
+			const last = Math.max(...results.map((r) => r.last));
+			const sum = (f: (r: (typeof results)[0]) => number) => results.reduce((n, r) => n + f(r), 0);
+			const [sent, admitted, refused] = [sum((r) => r.sent), sum((r) => r.admitted), sum((r) => r.refused)];
+			const expected = gcraAllows(perMinute, last - first);
+			expect({ sent, answered: admitted + refused }).toEqual({ sent: 2000, answered: 2000 });
+			// The load really was an overload (at least 5x the refill over the window), or the count proves nothing.
+			expect(sent * 60_000).toBeGreaterThanOrEqual(5 * perMinute * (last - first));
+			expect(Math.abs(admitted - expected)).toBeLessThanOrEqual(0.02 * expected);
+			// Every admitted request, and no other, reached the upstream and was counted by its replica.
+			expect(upstream.countOf("/v1/embeddings") - before).toBe(admitted);
+			expect((await Promise.all(procs.map((p) => keyRequests(p.url)))).reduce((a, b) => a + b)).toBe(admitted);
+		} finally {
+			await Promise.all(procs.map((p) => p.stop()));
+			await server.stop();
+		}
+	}, 60_000);
 
 	test("concurrent: 4 with 20 parallel streams over two replicas: exactly 4 reach the upstream", async () => {
 		const procs = await replicas(2, "{ concurrent: 4 }", { REDIS_URL: redis?.url ?? "" });
@@ -275,6 +349,28 @@ describe("three replicas without Redis", () => {
 			await Promise.all(procs.map((p) => p.stop()));
 		}
 	});
+	test("under 10x overload for 12 s, each replica admits its own burst + rate x time, within 2 %", async () => {
+		// requests_per_minute: 200 per replica (a refill of 3.3/s), 33 requests/s offered to each (10x its refill): each
+		// spends its burst after about 6.7 s and then refills on its own. Shared, the three would admit ~240, not ~720.
+		const perMinute = 200;
+		const procs = await replicas(3, `{ requests_per_minute: ${perMinute} }`, {});
+		try {
+			const results = await overload(
+				procs.map((p) => p.url),
+				100,
+				12_000,
+			);
+			for (const [i, r] of results.entries()) {
+				const expected = gcraAllows(perMinute, r.last - r.first);
+				expect({ sent: r.sent, answered: r.admitted + r.refused }).toEqual({ sent: 400, answered: 400 });
+				expect(r.sent * 60_000).toBeGreaterThanOrEqual(5 * perMinute * (r.last - r.first));
+				expect(Math.abs(r.admitted - expected)).toBeLessThanOrEqual(0.02 * expected);
+				expect(await keyRequests((procs[i] as ProxyProcess).url)).toBe(r.admitted);
+			}
+		} finally {
+			await Promise.all(procs.map((p) => p.stop()));
+		}
+	}, 60_000);
 });
 
 const ENTRY = `${import.meta.dir}/../../src/index.ts`;
