@@ -10,14 +10,17 @@ import {
 	cliStage,
 	followUpMessages,
 	hasToolResult,
+	holdSlot,
 	makeHome,
 	parallelCalls,
 	pong,
 	reasonedPong,
 	runClaude,
+	slotHolder,
 	toolCallStream,
 } from "../support/cli.ts";
 import { textStream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 // Starting the native CLI takes seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -190,6 +193,46 @@ describe("Claude Code through the proxy", () => {
 			const result = followUpMessages(upstream).find((m) => m.role === "tool");
 			expect(result?.tool_call_id).toBe(callId);
 			expect(result?.content).toContain("needs approval");
+		},
+		TIMEOUT,
+	);
+	test(
+		"a 429 from the key's limit: claude backs off and retries, and prints the answer once the slot frees",
+		async () => {
+			let release = () => {};
+			const released = new Promise<void>((resolve) => {
+				release = resolve;
+			});
+			const { upstream, proxy } = await serve(
+				(body) => (asks(body, "hold the slot") ? slotHolder(released) : pong(body)),
+				TEAM_KEY,
+				"{ concurrent: 1 }",
+			);
+			// Another client of the team key holds its one slot.
+			const holder = await holdSlot(proxy.url, TEAM_KEY, MODEL);
+			expect(holder.status).toBe(200);
+			const home = await makeHome("claude");
+
+			const running = runClaude(home, proxy.url, "say ping", {
+				args: ["--model", MODEL],
+				auth: { ANTHROPIC_AUTH_TOKEN: TEAM_KEY },
+			});
+			// Claude's request is refused by the limit first; then the holder ends and the slot frees.
+			const messages = () => proxy.logLines().filter((l) => l.path === "/v1/messages");
+			expect(await until(() => messages().some((l) => l.status === 429))).toBe(true);
+			release();
+			expect(await holder.text()).toContain("[DONE]");
+			const run = await running;
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+			// Refused (once, unless its retry beat the release), then answered.
+			expect(
+				messages()
+					.map((l) => l.status)
+					.join(","),
+			).toMatch(/^(429,)+200$/);
+			// The refused attempts never reached the upstream: only the answered one did.
+			expect(chatBodies(upstream).filter((body) => asks(body, "say ping"))).toHaveLength(1);
 		},
 		TIMEOUT,
 	);

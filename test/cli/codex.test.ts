@@ -10,15 +10,18 @@ import {
 	cliStage,
 	followUpMessages,
 	hasToolResult,
+	holdSlot,
 	makeHome,
 	parallelCalls,
 	pong,
 	reasonedPong,
 	runCodex,
 	runCodexProvider,
+	slotHolder,
 	toolCallStream,
 } from "../support/cli.ts";
 import { textStream } from "../support/upstream.ts";
+import { until } from "../support/wait.ts";
 
 // Codex's launcher and first run take seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -154,6 +157,55 @@ describe("Codex through the proxy", () => {
 			]);
 			expect(results[0]?.content).toMatch(/Output:\none\n$/);
 			expect(results[1]?.content).toMatch(/Output:\ntwo\n$/);
+		},
+		TIMEOUT,
+	);
+	test(
+		"a 429 from the key's limit: codex backs off and retries, and prints the answer once the slot frees",
+		async () => {
+			let release = () => {};
+			const released = new Promise<void>((resolve) => {
+				release = resolve;
+			});
+			const { upstream, proxy } = await serve(
+				(body) => (asks(body, "hold the slot") ? slotHolder(released) : pong(body)),
+				TEAM_KEY,
+				"{ concurrent: 1 }",
+			);
+			// Another client of the team key holds its one slot.
+			const holder = await holdSlot(proxy.url, TEAM_KEY, "gpt-4o");
+			expect(holder.status).toBe(200);
+			const home = await makeHome("codex");
+			const config = [
+				'model = "gpt-4o"',
+				'model_provider = "ollama-proxy"',
+				"model_context_window = 128000",
+				"",
+				"[model_providers.ollama-proxy]",
+				'name = "ollama-proxy"',
+				`base_url = "${proxy.url}/v1"`,
+				'env_key = "OLLAMA_PROXY_API_KEY"',
+				'wire_api = "responses"',
+				"",
+			].join("\n");
+
+			const running = runCodexProvider(home, config, "say ping", { auth: { OLLAMA_PROXY_API_KEY: TEAM_KEY } });
+			// Codex's request is refused by the limit first; then the holder ends and the slot frees.
+			const asked = () => proxy.logLines().filter((l) => l.path === "/v1/responses");
+			expect(await until(() => asked().some((l) => l.status === 429))).toBe(true);
+			release();
+			expect(await holder.text()).toContain("[DONE]");
+			const run = await running;
+
+			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+			// Refused (once, unless its retry beat the release), then answered.
+			expect(
+				asked()
+					.map((l) => l.status)
+					.join(","),
+			).toMatch(/^(429,)+200$/);
+			// The refused attempts never reached the upstream: only the answered one did.
+			expect(chatBodies(upstream).filter((body) => asks(body, "say ping"))).toHaveLength(1);
 		},
 		TIMEOUT,
 	);

@@ -1,24 +1,22 @@
 /**
  * Limits across replicas: several proxy processes around one real redis-server share every counter, and without
  * Redis each applies the limits alone (the documented per-replica behaviour). Also what clients see when Redis dies
- * under load: nothing fails, and the fallback is counted and logged once.
+ * or stalls under load: nothing fails, the fallback is counted and logged once, and the limits are exact again when
+ * it answers. The measurements that take a while (accuracy over a window, a dead replica's leases expiring) are in
+ * test/reliability/limits-over-time.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { heldBehavior, replicaHelpers } from "../support/limit-replicas.ts";
 import { startProxyProcess } from "../support/proxy-process.ts";
 import { hasRedis, type RedisServer, startRedis } from "../support/redis-server.ts";
-import { chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { startTestUpstream, type TestUpstream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
 
 let upstream: TestUpstream;
 let redis: RedisServer | undefined;
 
 beforeAll(async () => {
-	upstream = await startTestUpstream({
-		// A stream that sends its first chunk and then holds until the client goes.
-		behaviors: {
-			held: () => ({ kind: "stream", chunks: [chunk({ role: "assistant", content: "first" })], end: "hang" }),
-		},
-	});
+	upstream = await startTestUpstream({ behaviors: heldBehavior });
 	if (hasRedis) redis = await startRedis();
 });
 afterAll(async () => {
@@ -26,31 +24,9 @@ afterAll(async () => {
 	await redis?.stop();
 });
 
-const KEY = "team-key-0123456789abcdef";
-const config = (limits: string) => `upstreams: [{ name: up, base_url: "${upstream.url}", retries: { max: 0 } }]
-models: [{ name: held, upstream: up, id: held }]
-keys: [{ name: team, key: ${KEY}, limits: ${limits} }]
-`;
-const headers = { authorization: `Bearer ${KEY}` };
-const embed = (url: string) =>
-	fetch(`${url}/v1/embeddings`, {
-		method: "POST",
-		headers,
-		body: JSON.stringify({ model: "text-embedding-3-small", input: "hi" }),
-	}).then(async (r) => {
-		await r.arrayBuffer();
-		return r.status;
-	});
-
-/** Sends `perProxy` requests to each proxy, all at once, and counts the statuses. */
-async function burst(urls: string[], perProxy: number) {
-	const statuses = await Promise.all(urls.flatMap((url) => Array.from({ length: perProxy }, () => embed(url))));
-	return { admitted: statuses.filter((s) => s === 200).length, refused: statuses.filter((s) => s === 429).length };
-}
-
-async function replicas(count: number, limits: string, env: Record<string, string>) {
-	return Promise.all(Array.from({ length: count }, () => startProxyProcess(config(limits), env)));
-}
+const { headers, embed, burst, replicas, faultConfig, heldAdmitted, fallbacks, recoveredWithin5s } = replicaHelpers(
+	() => upstream,
+);
 
 describe.skipIf(!hasRedis)("three replicas sharing one Redis", () => {
 	test("an idle key's burst is admitted exactly once across the three, then refused", async () => {
@@ -98,10 +74,9 @@ describe.skipIf(!hasRedis)("three replicas sharing one Redis", () => {
 		}
 	});
 
-	test("Redis killed under load: no request fails, the fallback is counted, logged once, and ends when it is back", async () => {
+	test("Redis killed under load: no request fails, the fallback is counted, logged once, and limits are exact when it is back", async () => {
 		const server = redis as RedisServer;
-		const [proc] = await replicas(1, "{ concurrent: 100, tokens_per_day: 100000000 }", { REDIS_URL: server.url });
-		if (!proc) throw new Error("no proxy");
+		const proc = await startProxyProcess(faultConfig(), { REDIS_URL: server.url });
 		try {
 			const statuses: number[] = [];
 			for (let i = 0; i < 10; i++) statuses.push(await embed(proc.url));
@@ -112,14 +87,53 @@ describe.skipIf(!hasRedis)("three replicas sharing one Redis", () => {
 			expect(statuses.filter((s) => s !== 200).join(",")).toEqual("");
 			expect(statuses).toHaveLength(50);
 			await proc.log.line((l) => String(l.msg).startsWith("Redis does not answer"));
-			const metrics = await (await fetch(`${proc.url}/metrics`, { headers })).text();
-			const fallbacks = Number(/^ollama_proxy_redis_fallbacks_total (\d+)$/m.exec(metrics)?.[1]);
-			expect(fallbacks).toBe(40);
+			expect(await fallbacks(proc.url)).toBe(40);
 			await server.restart();
-			await proc.log.line((l) => l.msg === "Redis answers again: limits are shared again");
-			expect(await embed(proc.url)).toBe(200);
+			expect(await recoveredWithin5s(proc)).toBe(true);
+			// Exact again, and decided by Redis: all 8 slots (the fallback's share would be 4), no check decided alone.
+			expect(await heldAdmitted(proc.url, 12)).toEqual({ admitted: 8, refused: 4, reachedUpstream: 8 });
+			expect(await fallbacks(proc.url)).toBe(40);
 		} finally {
 			await proc.stop();
+			const lines = await proc.log.all();
+			expect(lines.filter((l) => String(l.msg).startsWith("Redis does not answer"))).toHaveLength(1);
+		}
+	});
+
+	test("Redis paused (SIGSTOP) under load: no request fails, the fallback is counted, and limits are exact within 5 s of resuming", async () => {
+		const server = await startRedis();
+		const proc = await startProxyProcess(faultConfig(), { REDIS_URL: server.url });
+		try {
+			const statuses: number[] = [];
+			for (let i = 0; i < 10; i++) statuses.push(await embed(proc.url));
+			expect(await heldAdmitted(proc.url, 12)).toEqual({ admitted: 8, refused: 4, reachedUpstream: 8 });
+			expect(await fallbacks(proc.url)).toBe(0);
+
+			// Paused with a round in flight: those requests are decided by Redis or, past 50 ms, alone; all succeed.
+			const inFlight = Promise.all(Array.from({ length: 8 }, () => embed(proc.url)));
+			server.pause();
+			statuses.push(...(await inFlight));
+			await proc.log.line((l) => String(l.msg).startsWith("Redis does not answer"));
+			const atPause = await fallbacks(proc.url);
+			expect(atPause).toBeGreaterThanOrEqual(0);
+			expect(atPause).toBeLessThanOrEqual(8);
+			for (let round = 0; round < 5; round++) {
+				statuses.push(...(await Promise.all(Array.from({ length: 8 }, () => embed(proc.url)))));
+			}
+			expect(await fallbacks(proc.url)).toBe(atPause + 40);
+			// Decided alone, with this replica's share: ceil(8 / 2 replicas) = 4 slots.
+			expect(await heldAdmitted(proc.url, 12)).toEqual({ admitted: 4, refused: 8, reachedUpstream: 4 });
+			expect(await fallbacks(proc.url)).toBe(atPause + 52);
+			expect(statuses.filter((s) => s !== 200).join(",")).toEqual("");
+			expect(statuses).toHaveLength(58);
+
+			server.resume();
+			expect(await recoveredWithin5s(proc)).toBe(true);
+			expect(await heldAdmitted(proc.url, 12)).toEqual({ admitted: 8, refused: 4, reachedUpstream: 8 });
+			expect(await fallbacks(proc.url)).toBe(atPause + 52);
+		} finally {
+			await proc.stop();
+			await server.stop();
 			const lines = await proc.log.all();
 			expect(lines.filter((l) => String(l.msg).startsWith("Redis does not answer"))).toHaveLength(1);
 		}

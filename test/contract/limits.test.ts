@@ -10,7 +10,7 @@ import { Ollama } from "ollama";
 import OpenAI from "openai";
 import { startProxyWithConfig, type TestProxy } from "../support/proxy.ts";
 import { hasRedis, startRedis } from "../support/redis-server.ts";
-import { chatJson, chunk, startTestUpstream, type TestUpstream } from "../support/upstream.ts";
+import { chatJson, chunk, type Reply, startTestUpstream, type TestUpstream, textStream } from "../support/upstream.ts";
 import { until } from "../support/wait.ts";
 
 let upstream: TestUpstream;
@@ -127,7 +127,15 @@ describe("a refusal in each route's own shape, read by its own client", () => {
 	});
 });
 
-type Row = { key: string; model: string; requests: number; prompt_tokens: number; completion_tokens: number };
+type Row = {
+	key: string;
+	model: string;
+	requests: number;
+	prompt_tokens: number;
+	completion_tokens: number;
+	errors: number;
+	refusals: number;
+};
 
 async function usage(query = "", key = ADMIN, p = proxy) {
 	const response = await fetch(`${p.url}/api/usage${query}`, { headers: { authorization: `Bearer ${key}` } });
@@ -231,4 +239,164 @@ keys:
 			await redis.stop();
 		}
 	});
+});
+
+/**
+ * Many mixed requests where some answers come only on a retry (the first attempt is a 503) and some only from a
+ * fallback model (the asked one always fails): each request's usage, as the upstream reported it for the attempt that
+ * answered, is charged once, to the token, under the model the client asked for. Failed attempts report nothing
+ * and must cost nothing; a retry or fallback settled twice would show as a surplus.
+ */
+async function retriesAndFallbacksAddUp(env: Record<string, string>) {
+	const N = 1000;
+	const numberOf = (body: Record<string, unknown>) => Number(/req-(\d+)/.exec(JSON.stringify(body.messages))?.[1]);
+	const usageOf = (i: number): [number, number] => [10 + (i % 13), 1 + (i % 7)];
+	const answer = (body: Record<string, unknown>): Reply => {
+		const usage = usageOf(numberOf(body));
+		if (body.stream === true) return textStream(["an", "swer"], "stop", usage);
+		const [prompt_tokens, completion_tokens] = usage;
+		return {
+			kind: "json",
+			body: {
+				...chatJson("answer"),
+				usage: { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens },
+			},
+		};
+	};
+	const unavailable: Reply = {
+		kind: "json",
+		status: 503,
+		body: { error: { message: "overloaded", type: "server_error" } },
+	};
+	const triedOnce = new Set<number>();
+	const flakyUpstream = await startTestUpstream({
+		behaviors: {
+			ok: answer,
+			// The first attempt of each request fails; its retry is answered.
+			flaky: (body) => {
+				const i = numberOf(body);
+				if (triedOnce.has(i)) return answer(body);
+				triedOnce.add(i);
+				return unavailable;
+			},
+			broken: () => unavailable,
+		},
+	});
+	const p = await startProxyWithConfig(
+		`upstreams: [{ name: up, base_url: "${flakyUpstream.url}", retries: { max: 1, backoff_ms: 1 } }]
+models:
+  - { name: ok, upstream: up, id: ok }
+  - { name: flaky, upstream: up, id: flaky }
+  - { name: broken, upstream: up, id: broken, fallbacks: [ok] }
+keys:
+  - { name: usage, key: ${keyOf("usage")}, limits: { tokens_per_day: 100000000 } }
+  - { name: ops, key: ${ADMIN}, admin: true }
+`,
+		env,
+	);
+	try {
+		const ollama = new Ollama({ host: p.url, headers: bearer("usage") });
+		const openai = new OpenAI({ baseURL: `${p.url}/v1`, apiKey: keyOf("usage"), maxRetries: 0 });
+		const anthropic = new Anthropic({ baseURL: p.url, apiKey: keyOf("usage"), maxRetries: 0 });
+		const MODELS = ["ok", "flaky", "broken"] as const;
+		// Model by i % 3 and client by i % 4: every model through every client, streamed and whole.
+		const send = async (i: number) => {
+			const model = MODELS[i % 3] as string;
+			const messages = [{ role: "user" as const, content: `req-${i}` }];
+			const kind = i % 4;
+			if (kind === 0) {
+				let text = "";
+				for await (const part of await ollama.chat({ model, messages, stream: true })) text += part.message.content;
+				return text;
+			}
+			if (kind === 1) return (await ollama.chat({ model, messages, stream: false })).message.content;
+			if (kind === 2) {
+				let text = "";
+				for await (const part of await openai.chat.completions.create({ model, messages, stream: true })) {
+					text += part.choices[0]?.delta.content ?? "";
+				}
+				return text;
+			}
+			const message = await anthropic.messages.create({ model, messages, max_tokens: 16 });
+			return message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
+		};
+		let next = 0;
+		const answers: string[] = [];
+		await Promise.all(
+			Array.from({ length: 16 }, async () => {
+				while (next < N) answers.push(await send(next++));
+			}),
+		);
+		expect(answers.filter((a) => a !== "answer")).toEqual([]);
+		expect(answers).toHaveLength(N);
+
+		const ids = Array.from({ length: N }, (_, i) => i);
+		const per = (m: number) => ids.filter((i) => i % 3 === m);
+		// Every flaky request was tried twice, every broken one twice before its fallback answered.
+		const attempts = (id: string) => flakyUpstream.requests.filter((r) => (r.body as { model?: string })?.model === id);
+		expect([attempts("ok").length, attempts("flaky").length, attempts("broken").length]).toEqual([
+			per(0).length + per(2).length,
+			2 * per(1).length,
+			2 * per(2).length,
+		]);
+
+		const expected = MODELS.map((model, m) => ({
+			key: "usage",
+			model,
+			requests: per(m).length,
+			prompt_tokens: per(m).reduce((n, i) => n + usageOf(i)[0], 0),
+			completion_tokens: per(m).reduce((n, i) => n + usageOf(i)[1], 0),
+			errors: 0,
+			refusals: 0,
+		})).sort((a, b) => a.model.localeCompare(b.model));
+		const rows = async () =>
+			(await usage("?key=usage", ADMIN, p)).body.usage
+				.map(({ key, model, requests, prompt_tokens, completion_tokens, errors, refusals }) => ({
+					key,
+					model,
+					requests,
+					prompt_tokens,
+					completion_tokens,
+					errors,
+					refusals,
+				}))
+				.sort((a, b) => a.model.localeCompare(b.model));
+		// With Redis the settles land after the answers, in the background: wait for the last, not for a time.
+		const totalPrompt = expected.reduce((n, r) => n + r.prompt_tokens, 0);
+		expect(await until(async () => (await rows()).reduce((n, r) => n + r.prompt_tokens, 0) >= totalPrompt)).toBe(true);
+		expect(await rows()).toEqual(expected);
+		const metrics = await (await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+		const counter = (direction: string) =>
+			Number(
+				new RegExp(`^ollama_proxy_key_tokens_total\\{key="usage",direction="${direction}"\\} (\\d+)$`, "m").exec(
+					metrics,
+				)?.[1],
+			);
+		expect([counter("prompt"), counter("completion")]).toEqual([
+			totalPrompt,
+			expected.reduce((n, r) => n + r.completion_tokens, 0),
+		]);
+	} finally {
+		await p.stop();
+		flakyUpstream.stop();
+	}
+}
+
+describe("retried and fallen-back requests are charged once, to the token", () => {
+	test("1,000 mixed requests through three clients, a third answered on a retry, a third by a fallback", async () => {
+		await retriesAndFallbacksAddUp({});
+	}, 60_000);
+
+	test.skipIf(!hasRedis)(
+		"the same with the counters in Redis",
+		async () => {
+			const redis = await startRedis();
+			try {
+				await retriesAndFallbacksAddUp({ REDIS_URL: redis.url });
+			} finally {
+				await redis.stop();
+			}
+		},
+		60_000,
+	);
 });

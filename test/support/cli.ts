@@ -251,21 +251,22 @@ export const reasonedPong: Reply = {
 
 /**
  * The proxy in front of a test upstream whose answers follow the conversation (any other request, such as a side
- * request of the CLI, gets `side`), one per test; with `inboundKey`, the proxy requires that key. `stop` ends the
+ * request of the CLI, gets `side`), one per test; with `inboundKey`, the proxy requires that key (with `limits`, the
+ * key's limits as YAML flow text). `stop` ends the
  * CLIs, the proxy and the upstream.
  */
 export function cliStage(model: string) {
 	let upstream: TestUpstream | undefined;
 	let proxy: TestProxy | undefined;
 	return {
-		async serve(answer: (body: Record<string, unknown>) => Reply | undefined, inboundKey?: string) {
+		async serve(answer: (body: Record<string, unknown>) => Reply | undefined, inboundKey?: string, limits?: string) {
 			const started = await startTestUpstream({
 				behaviors: { [model]: (body) => answer(body) ?? textStream(["side"]) },
 			});
 			upstream = started;
 			proxy = inboundKey
 				? await startProxyWithConfig(
-						`upstreams:\n  - name: main\n    base_url: ${started.url}\nkeys:\n  - key: ${inboundKey}\n    name: team\n`,
+						`upstreams:\n  - name: main\n    base_url: ${started.url}\nkeys:\n  - key: ${inboundKey}\n    name: team\n${limits ? `    limits: ${limits}\n` : ""}`,
 					)
 				: await startProxy(started.url);
 			return { upstream: started, proxy };
@@ -277,4 +278,25 @@ export function cliStage(model: string) {
 			proxy = upstream = undefined;
 		},
 	};
+}
+
+/**
+ * An answer to "hold the slot" that sends its first chunk and then waits for `released` before it ends: another
+ * client of the same key holding its one `concurrent` slot until the test lets go.
+ */
+export function slotHolder(released: Promise<unknown>): Reply {
+	return {
+		kind: "stream",
+		chunks: [chunk({ role: "assistant", content: "held" }), chunk({}, "stop"), usageChunk(5, 1)],
+		gate: { at: 1, open: released },
+	};
+}
+
+/** Opens the holder's stream through the proxy with `key`; resolves once its headers (after the first chunk) are in. */
+export function holdSlot(proxyUrl: string, key: string, model: string) {
+	return fetch(`${proxyUrl}/v1/chat/completions`, {
+		method: "POST",
+		headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+		body: JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "hold the slot" }] }),
+	});
 }
