@@ -9,9 +9,17 @@ import type { KeyLimits } from "./types.ts";
 /** The one name every caller shares when no keys are configured. */
 export const ANONYMOUS = "anonymous";
 
-export type KeyPolicy = { limitsOf(keyName: string): KeyLimits; isAdmin(keyName: string): boolean };
+export type KeyPolicy = {
+	limitsOf(keyName: string): KeyLimits;
+	isAdmin(keyName: string): boolean;
+	/**
+	 * Whether anything reads what admission counts: keys (their usage and metrics), a limit, or a shared store. A
+	 * proxy with none of them serves one anonymous caller whose counts nobody can read, so it skips the bookkeeping.
+	 */
+	counts: boolean;
+};
 
-export function keyPolicy(settings: Pick<Settings, "keys" | "limits">): KeyPolicy {
+export function keyPolicy(settings: Pick<Settings, "keys" | "limits" | "state">): KeyPolicy {
 	const own = new Map<string, KeyLimits>();
 	const admins = new Set<string>();
 	for (const [i, key] of (settings.keys ?? []).entries()) {
@@ -22,6 +30,8 @@ export function keyPolicy(settings: Pick<Settings, "keys" | "limits">): KeyPolic
 	return {
 		limitsOf: (keyName) => own.get(keyName) ?? settings.limits,
 		isAdmin: (keyName) => admins.has(keyName),
+		counts:
+			settings.keys !== undefined || Object.keys(settings.limits).length > 0 || settings.state.redisUrl !== undefined,
 	};
 }
 

@@ -33,7 +33,7 @@ export async function routeFor(
 /**
  * Runs `call` against the route and, on failures before the first byte, against its retries and fallbacks. The
  * request is first admitted by its key's limits (a 429 otherwise), once for all its attempts, and every attempt's
- * upstream is metered for the settle.
+ * upstream is metered for the settle; a proxy without keys, limits or a shared store counts nothing.
  */
 export async function dispatch<T>(
 	deps: AppDeps,
@@ -43,7 +43,8 @@ export async function dispatch<T>(
 	modelName: string,
 	options: Pick<CallScope, "answeredByHeaders" | "watch"> = {},
 ): Promise<T> {
-	const ticket = await admitRequest(deps, request, modelName);
+	// Nobody reads an anonymous caller's counts without keys, limits or a shared store: no admission to pay for.
+	const ticket = deps.limits.policy.counts ? await admitRequest(deps, request, modelName) : undefined;
 	const record = deps.requests.recordOf(request);
 	const scope: CallScope = {
 		signal: request.signal,
@@ -65,7 +66,7 @@ export async function dispatch<T>(
 			allows: record.allows,
 			retryAtOnce: (current) => current.upstream.failoverReady?.(scope) ?? false,
 		},
-		(current) => call({ ...current, upstream: meteredUpstream(current.upstream, ticket) }, scope),
+		(current) => call(ticket ? { ...current, upstream: meteredUpstream(current.upstream, ticket) } : current, scope),
 	);
 }
 

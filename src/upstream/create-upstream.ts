@@ -15,9 +15,10 @@ import { ollamaRoot, ownsAuthorization, sdkClient } from "./sdk-client.ts";
 import { sseDecoder } from "./sse-decoder.ts";
 import { callTimers } from "./timers.ts";
 import { sharedTransport, type Transport } from "./transport.ts";
-import type { CallScope, DiscoveredModel, OpenAIPath, Upstream } from "./upstream.ts";
-import { UpstreamModel, UpstreamModelList } from "./upstream-models.ts";
+import type { CallScope, OpenAIPath, Upstream } from "./upstream.ts";
+import { UpstreamModelList } from "./upstream-models.ts";
 import { wholeAnswerAsChunk } from "./whole-answer.ts";
+import { asked, parseEvent, parseModels } from "./wire.ts";
 
 // Anthropic's API refuses requests without it; the servers that copy the API ignore it.
 const ANTHROPIC_VERSION = "2023-06-01";
@@ -29,35 +30,10 @@ export type UpstreamOptions = {
 	transport?: Transport;
 };
 
-/**
- * One event's data as JSON. Errors take the shapes the SDK gives them, so one mapping serves both: a malformed
- * event is a SyntaxError, and an `{"error": …}` object (a failure after the answer started) an APIError.
- */
-function parseEvent<T>(data: string): T {
-	const value = JSON.parse(data) as { error?: unknown };
-	if (value && typeof value === "object" && value.error)
-		throw new APIError(undefined, value.error, undefined, undefined);
-	return value as T;
-}
-
-/** `stream_options` is refused by OpenAI without `stream: true`; a whole answer carries its usage anyway. */
-function asked<P extends { stream?: boolean | null; stream_options?: unknown }>(params: P): P {
-	if (params.stream !== false || params.stream_options === undefined) return params;
-	const { stream_options: _, ...whole } = params;
-	return whole as P;
-}
-
 type ByteReader = {
 	read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
 	cancel(): Promise<void>;
 };
-
-function parseModels(entries: readonly unknown[]): DiscoveredModel[] {
-	return entries.flatMap((entry) => {
-		const parsed = UpstreamModel.safeParse(entry);
-		return parsed.success ? [parsed.data] : [];
-	});
-}
 
 export function createUpstream(settings: ResolvedUpstream, options: UpstreamOptions = {}): Upstream {
 	const transport = options.transport ?? sharedTransport(settings.maxConnections, Bun.env);
