@@ -5,6 +5,7 @@
  */
 import type { UsageFilters } from "./cli.ts";
 import type { Settings } from "./config/settings.ts";
+import { table } from "./lib/text-table.ts";
 import { RedisLimitStore } from "./limits/redis-store.ts";
 import type { UsageRow } from "./limits/types.ts";
 import { engineQuery, UsageQuery, usageRow } from "./protocols/ollama/usage.ts";
@@ -27,17 +28,10 @@ const COLUMNS = [
 /** Left-aligned columns two spaces apart, a header in capitals; "no usage" when there are no rows. */
 export function usageTable(rows: readonly UsageRow[]): string {
 	if (rows.length === 0) return "no usage in these days\n";
-	const cells = [COLUMNS.map((c) => c.toUpperCase()), ...rows.map((r) => COLUMNS.map((c) => String(usageRow(r)[c])))];
-	const widths = COLUMNS.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-	return cells
-		.map(
-			(row) =>
-				`${row
-					.map((cell, i) => cell.padEnd(widths[i] ?? 0))
-					.join("  ")
-					.trimEnd()}\n`,
-		)
-		.join("");
+	return `${table(
+		COLUMNS.map((c) => c.toUpperCase()),
+		rows.map((r) => COLUMNS.map((c) => String(usageRow(r)[c]))),
+	)}\n`;
 }
 
 export async function usageReport(settings: Settings, filters: UsageFilters, now = new Date()): Promise<string> {

@@ -5,23 +5,13 @@
 import type { Logger } from "pino";
 import type { Settings } from "./config/settings.ts";
 import { isGlob } from "./lib/glob.ts";
+import { table } from "./lib/text-table.ts";
 import type { GlobAlias, Route } from "./routing/model-registry.ts";
 import type { UpstreamStatus } from "./routing/upstream-lists.ts";
 import { buildDeps } from "./server.ts";
 
 const COLUMNS = ["MODEL", "UPSTREAM", "UPSTREAM ID", "CAPABILITIES", "CONTEXT"] as const;
 const GLOB_COLUMNS = ["GLOB", "TARGET", "UPSTREAM", "UPSTREAM ID"] as const;
-
-/** Rows under their titles in fixed-width columns, two spaces apart, no trailing blanks. */
-function table(titles: readonly string[], rows: readonly (readonly string[])[]): string {
-	const widths = titles.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] as string).length)));
-	const line = (cells: readonly string[]) =>
-		cells
-			.map((cell, i) => cell.padEnd(widths[i] as number))
-			.join("  ")
-			.trimEnd();
-	return [line(titles), ...rows.map(line)].join("\n");
-}
 
 /** The resolved model table, one row per model, in fixed-width columns. */
 export function modelTable(routes: readonly Route[]): string {
