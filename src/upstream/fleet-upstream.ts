@@ -25,13 +25,10 @@ const modelKey = (id: string) => id.toLowerCase().replace(/:latest$/, "");
 
 type Body = Record<string, unknown>;
 
-/** The replicas one request may still use, and those it has tried. */
-type Attempts = { serving: number[]; tried: Set<number> };
+/** The replicas one request may still use for a model, those it has tried, and its conversation's affinity key. */
+type Attempts = { model: string | undefined; serving: number[]; tried: Set<number>; affinity: number | undefined };
 
-export type FleetUpstreamOptions = FleetDeps & {
-	/** Told of every request that waited for a slot: how long, and how the wait ended. */
-	onQueueWait?: FleetDeps["onQueueWait"];
-};
+export type FleetUpstreamOptions = FleetDeps;
 
 export function fleetUpstream(
 	settings: ResolvedUpstream & { fleet: FleetSettings },
@@ -76,17 +73,23 @@ export function fleetUpstream(
 		hold: (value: T, lease: Lease) => T,
 	): Promise<T> {
 		let state = attempts.get(scope);
-		if (!state) {
-			state = { serving: servingFor(request.model, request.native ?? false), tried: new Set() };
+		// One scope serves a request's whole fallback chain: a fallback to another model starts afresh.
+		if (!state || state.model !== request.model) {
+			const parts = config.affinity === "prefix" && request.body ? affinityParts(request.body) : undefined;
+			state = {
+				model: request.model,
+				serving: servingFor(request.model, request.native ?? false),
+				tried: new Set(),
+				affinity: parts && affinityKey(parts),
+			};
 			attempts.set(scope, state);
 		}
 		const { serving, tried } = state;
 		const fresh = tried.size === 0 ? serving : serving.filter((i) => !tried.has(i));
-		const parts = config.affinity === "prefix" && request.body ? affinityParts(request.body) : undefined;
 		let lease: Lease;
 		try {
 			lease = await fleet.acquire(fresh.length > 0 ? fresh : serving, {
-				affinity: parts && affinityKey(parts),
+				affinity: state.affinity,
 				signal: scope.signal,
 			});
 		} catch (error) {
