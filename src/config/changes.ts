@@ -2,6 +2,7 @@
  * What a configuration reload changes, in words fit for a log line: key names (never key text) added, removed or
  * changed, the limits, models and upstreams, and the settings a reload cannot apply (they need a restart).
  */
+import { keyNameOf } from "../http/inbound-auth.ts";
 import type { Settings } from "./settings.ts";
 
 export type ConfigChanges = {
@@ -19,7 +20,7 @@ export type ConfigChanges = {
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function keysByName(settings: Settings) {
-	return new Map((settings.keys ?? []).map((key, i) => [key.name ?? `key-${i + 1}`, key]));
+	return new Map((settings.keys ?? []).map((key, i) => [keyNameOf(key, i), key]));
 }
 
 export function configChanges(before: Settings, after: Settings): ConfigChanges {

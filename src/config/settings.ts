@@ -2,8 +2,10 @@
  * The settings the server runs with, from command-line flags over the environment over the configuration file over
  * the defaults. Without a file, the environment describes one upstream, as the openai SDK reads it.
  */
+
 import { readFileSync } from "node:fs";
 import { type Dialect, dialectOf, type SystemMessages, systemMessagesOf } from "../core/dialect.ts";
+import { keyNameOf } from "../http/inbound-auth.ts";
 import { ConfigError, configIssue, type EnvConfig, type LOG_LEVELS, loadEnv } from "./env.ts";
 import {
 	type AgentsConfig,
@@ -88,7 +90,7 @@ function crossCheck(file: FileConfig) {
 	const keyNames = new Set<string>();
 	for (const [i, key] of (file.keys ?? []).entries()) {
 		// Limits, usage and metrics count by name: two keys under one name would share every counter.
-		const name = key.name ?? `key-${i + 1}`;
+		const name = keyNameOf(key, i);
 		if (keyNames.has(name)) throw new ConfigError(`keys: the name '${name}' is used twice`);
 		keyNames.add(name);
 	}
@@ -174,6 +176,7 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 	}
 	const maxUpstreamConnections =
 		env.MAX_UPSTREAM_CONNECTIONS ?? file.max_upstream_connections ?? MAX_UPSTREAM_CONNECTIONS.default;
+	const redisUrl = env.REDIS_URL ?? file.state?.redis_url;
 	return {
 		host: flags.host ?? env.HOST ?? file.listen.host ?? "127.0.0.1",
 		port: flags.port ?? env.PORT ?? file.listen.port ?? 11434,
@@ -190,7 +193,7 @@ export function loadSettings({ env: rawEnv, flags = {}, readFile }: SettingsSour
 		agents: file.agents,
 		limits: file.limits ?? {},
 		state: {
-			...((env.REDIS_URL ?? file.state?.redis_url) && { redisUrl: env.REDIS_URL ?? file.state?.redis_url }),
+			...(redisUrl && { redisUrl }),
 			replicas: file.state?.replicas ?? 1,
 		},
 		...(file.keys && { keys: file.keys }),

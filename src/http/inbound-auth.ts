@@ -17,6 +17,9 @@ const isOpen = (pathname: string) =>
 /** What this layer needs of a configured key; the configuration file's entries have this shape. */
 export type InboundKey = { key: string; name?: string; models: readonly string[]; admin?: boolean };
 
+/** A key's name in logs, limits, usage and metrics: its own, else `key-<position from 1>`, never its text. */
+export const keyNameOf = (key: { name?: string | undefined }, index: number) => key.name ?? `key-${index + 1}`;
+
 type Key = { digest: Buffer; name: string; allows: (model: string) => boolean; admin: boolean };
 
 const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest() as Buffer;
@@ -31,7 +34,7 @@ export function presentedKey(headers: Headers): string | undefined {
 export function keyMatcher(keys: readonly InboundKey[]) {
 	const known: Key[] = keys.map((k, i) => ({
 		digest: digest(k.key),
-		name: k.name ?? `key-${i + 1}`,
+		name: keyNameOf(k, i),
 		allows: globMatcher(k.models),
 		admin: k.admin ?? false,
 	}));

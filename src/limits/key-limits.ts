@@ -3,7 +3,9 @@
  * takes the top-level set; without keys every caller is `anonymous` and shares the top-level set. Keys are named
  * by their `name`, or `key-<position>` as the inbound check names them, never by their text.
  */
+
 import type { Settings } from "../config/settings.ts";
+import { keyNameOf } from "../http/inbound-auth.ts";
 import type { KeyLimits } from "./types.ts";
 
 /** The one name every caller shares when no keys are configured. */
@@ -23,7 +25,7 @@ export function keyPolicy(settings: Pick<Settings, "keys" | "limits" | "state">)
 	const own = new Map<string, KeyLimits>();
 	const admins = new Set<string>();
 	for (const [i, key] of (settings.keys ?? []).entries()) {
-		const name = key.name ?? `key-${i + 1}`;
+		const name = keyNameOf(key, i);
 		own.set(name, { ...settings.limits, ...key.limits });
 		if (key.admin) admins.add(name);
 	}
