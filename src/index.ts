@@ -5,7 +5,7 @@ import { type Flags, loadSettings, type Settings } from "./config/settings.ts";
 import { PROXY_VERSION } from "./lib/version.ts";
 import { createLogger } from "./log.ts";
 import { reloadOnSignal } from "./reload.ts";
-import { drainOnSignals, lastingDeps, startServer } from "./server.ts";
+import { buildDeps, drainOnSignals, lastingDeps, startServer } from "./server.ts";
 import { ReportError, usageReport } from "./usage-report.ts";
 import { validate } from "./validate.ts";
 
@@ -45,16 +45,17 @@ async function healthcheck(command: Extract<Command, { command: "healthcheck" }>
 function serve(settings: Settings, flags: Flags) {
 	const log = createLogger(settings.logLevel);
 	const lasting = lastingDeps(settings, log);
+	const deps = buildDeps(settings, log, lasting);
 	let app: ReturnType<typeof startServer>;
 	try {
-		app = startServer(settings, log, lasting);
+		app = startServer(settings, log, deps);
 	} catch (error) {
 		const code = (error as { code?: string }).code;
 		const reason = code === "EADDRINUSE" ? `port ${settings.port} is already in use` : (error as Error).message;
 		fail(`cannot listen on ${settings.host}:${settings.port}: ${reason}`);
 	}
 	drainOnSignals(app, settings, log);
-	reloadOnSignal(app, settings, lasting, log, flags);
+	reloadOnSignal(app, { settings, lasting, upstreams: deps.upstreams }, log, flags);
 }
 
 async function main() {

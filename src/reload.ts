@@ -18,15 +18,15 @@ type Running = ReturnType<typeof createApp>;
 
 export function reloadOnSignal(
 	app: Running,
-	settings: Settings,
-	lasting: Lasting,
+	running: { settings: Settings; lasting: Lasting; upstreams: AppDeps["upstreams"] },
 	log: Logger,
 	flags: Flags,
 	platform: NodeJS.Platform = process.platform,
 ) {
 	if (platform === "win32") return;
-	let current = settings;
-	let upstreams: AppDeps["upstreams"] | undefined;
+	const { lasting } = running;
+	let current = running.settings;
+	let upstreams = running.upstreams;
 	const reload = () => {
 		let next: Settings;
 		try {
@@ -48,7 +48,7 @@ export function reloadOnSignal(
 		log.level = next.logLevel;
 		current = next;
 		// The old upstreams still serve what is in flight; only their background work (a fleet's probes) stops.
-		for (const upstream of upstreams?.values() ?? []) upstream.close?.();
+		for (const upstream of upstreams.values()) upstream.close?.();
 		upstreams = deps.upstreams;
 		log.info({ changes }, "configuration reloaded");
 	};

@@ -57,11 +57,15 @@ export function buildDeps(settings: Settings, log: Logger, lasting: Lasting = la
 	};
 }
 
-export function startServer(settings: Settings, log: Logger, lasting: Lasting = lastingDeps(settings, log)) {
+export function startServer(
+	settings: Settings,
+	log: Logger,
+	deps: AppDeps = buildDeps(settings, log, lastingDeps(settings, log)),
+) {
 	if (!settings.configFile && !settings.upstreams[0]?.api_key) {
 		log.warn("OPENAI_API_KEY is not set: requests go upstream without a key, which only keyless servers accept");
 	}
-	const app = createApp(buildDeps(settings, log, lasting));
+	const app = createApp(deps);
 	app.listen({ hostname: settings.host, port: settings.port });
 	log.info(
 		{

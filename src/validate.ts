@@ -4,8 +4,11 @@
  */
 import type { Logger } from "pino";
 import type { Settings } from "./config/settings.ts";
+import { requestLog } from "./http/request-context.ts";
 import { isGlob } from "./lib/glob.ts";
 import { table } from "./lib/text-table.ts";
+import { MemoryLimitStore } from "./limits/memory-store.ts";
+import { proxyMetrics } from "./metrics/proxy-metrics.ts";
 import type { GlobAlias, Route } from "./routing/model-registry.ts";
 import type { UpstreamStatus } from "./routing/upstream-lists.ts";
 import { buildDeps } from "./server.ts";
@@ -69,7 +72,13 @@ export function warnings(settings: Settings, routes: readonly Route[]): string[]
 }
 
 export async function validate(settings: Settings, log: Logger): Promise<string> {
-	const { registry } = buildDeps(settings, log);
+	// validate serves nothing: its limits never count, so a configured Redis is not connected to.
+	const metrics = proxyMetrics();
+	const { registry } = buildDeps(settings, log, {
+		metrics,
+		requests: requestLog(log, metrics),
+		store: new MemoryLimitStore(),
+	});
 	let routes: Route[] = [];
 	try {
 		routes = await registry.list();
