@@ -1,7 +1,7 @@
 /**
  * The one error type that reaches a client. Everything that can fail (bad input, an upstream refusal, a timeout) is
- * turned into a ProxyError with the status and the Ollama-style message the client should see; `src/http/errors.ts`
- * writes it out.
+ * turned into a ProxyError with the status and the message the client should see; the protocol that owns the path
+ * writes it out in its own shape (its descriptor's `errorResponse`).
  */
 /** Why an upstream call failed, for retries, fallbacks and the upstream-error metric. */
 export type FailureKind =

@@ -1,6 +1,7 @@
 /**
- * Every failure, whatever raised it, becomes one `{"error": "..."}` reply here: Elysia's parse and validation
- * errors, unknown routes and methods, ProxyErrors, and anything unexpected (logged, answered as a bare 500).
+ * Every failure, whatever raised it, becomes one ProxyError here, which the path's protocol then writes in its own
+ * shape: Elysia's parse and validation errors, unknown routes and methods, ProxyErrors, and anything unexpected
+ * (logged, answered as a bare 500).
  */
 import type { Logger } from "pino";
 import { ProxyError } from "../core/proxy-error.ts";

@@ -4,6 +4,7 @@
  * first byte), and hand each chunk to the protocol's renderer, which either streams its events as SSE or folds
  * them into one JSON body. Nothing is committed to the client before the upstream answered.
  */
+
 import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { withoutReasoningParams } from "../core/dialect.ts";
 import { modelNotFound, ProxyError } from "../core/proxy-error.ts";
@@ -16,6 +17,7 @@ import { jsonResponse } from "../http/json-response.ts";
 import { QUIET, withKeepalive } from "../http/keepalive.ts";
 import type { StreamSummary } from "../http/request-context.ts";
 import { sseResponse } from "../http/sse.ts";
+import { nsToMs } from "../lib/clock.ts";
 import type { ModelFacts } from "../routing/model-facts.ts";
 import { type Route, routeTarget } from "../routing/model-registry.ts";
 import { applyParamOverrides } from "../routing/param-overrides.ts";
@@ -36,8 +38,6 @@ export type AgentCall = {
 	params(target: Target, facts: ModelFacts): ChatCompletionCreateParamsStreaming;
 	renderer(): ProtocolRenderer;
 };
-
-const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
 
 // Anthropic's own servers ping about this often; Codex waits 300 s, Claude Code's SDK 10 min, for any event.
 const KEEPALIVE_MS = 15_000;

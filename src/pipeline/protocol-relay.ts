@@ -26,7 +26,7 @@ export type RelayCall = {
 };
 
 /** Whether the upstream serving a client's model speaks the protocol itself: if so, the request is relayed to it. */
-export function relaysNatively(route: Route | undefined, rules: RelayRules): boolean {
+function relaysNatively(route: Route | undefined, rules: RelayRules): boolean {
 	return route?.upstream.protocols.includes(rules.protocol) ?? false;
 }
 

@@ -21,7 +21,6 @@ export type RelayRules = {
 };
 
 export type ProtocolDescriptor = {
-	name: string;
 	/** Whether a request path belongs to the protocol: its errors are then written in the protocol's shape. */
 	owns(pathname: string): boolean;
 	errorResponse(error: ProxyError, requestId: string): Response;

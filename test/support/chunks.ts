@@ -1,4 +1,4 @@
-/** OpenAI chat-completion chunks built by hand, for the translation layer's unit tests. */
+/** OpenAI chat-completion chunks built by hand, for the translation code's unit tests. */
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { Piece } from "../../src/core/upstream-chunks.ts";
 

@@ -1,5 +1,5 @@
 /**
- * The translation layer as async generators over pieces, for tests that feed it a whole stream at once; the
+ * The translation code as async generators over pieces, for tests that feed it a whole stream at once; the
  * routes drive the same synchronous translators through `translateChunks`.
  */
 

@@ -10,7 +10,6 @@ export const anthropicRelay: RelayRules = {
 };
 
 export const anthropicProtocol: ProtocolDescriptor = {
-	name: "anthropic",
 	owns: (pathname) => pathname === "/v1/messages" || pathname.startsWith("/v1/messages/"),
 	errorResponse: anthropicErrorResponse,
 	relay: anthropicRelay,

@@ -33,9 +33,10 @@ export function messagesRoutes(deps: AppDeps) {
 				const body = checked(sent);
 				// Long prefills and reasoning can be quiet for minutes; the idle timer must not cut them.
 				server?.timeout(request, 0);
-				const estimatedInputTokens = estimateInputTokens(body);
-				const requestId = deps.requests.recordOf(request).id;
 				return relayOrTranslate(deps, anthropicProtocol, { request, body, model: body.model }, (resolved) => {
+					// Only a translated answer needs these; a relayed one is the upstream's own.
+					const estimatedInputTokens = estimateInputTokens(body);
+					const requestId = deps.requests.recordOf(request).id;
 					// Found by translating the history once more: only worth it when the line is written.
 					if (deps.log.isLevelEnabled("debug")) {
 						const orphans = orphanResults(body.messages);

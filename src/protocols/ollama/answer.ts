@@ -9,6 +9,7 @@ import type { Target } from "../../core/target.ts";
 import { jsonResponse } from "../../http/json-response.ts";
 import { ndjsonResponse } from "../../http/ndjson.ts";
 import type { StreamSummary } from "../../http/request-context.ts";
+import { nsToMs } from "../../lib/clock.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, relayNative, routeFor } from "../../pipeline/dispatch.ts";
 import { relayAccounting } from "../../pipeline/relay-accounting.ts";
@@ -38,8 +39,6 @@ export type InferenceCall<T extends Answer> = {
 	open(route: Route, target: Target, scope: CallScope, ctx: StreamContext): Promise<AsyncGenerator<T>>;
 	collect(lines: AsyncIterable<T>): Promise<T | undefined>;
 };
-
-const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
 
 function summarize(final: Answer | undefined): Omit<StreamSummary, "status"> {
 	if (!final?.done) return {};

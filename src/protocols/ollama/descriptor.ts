@@ -3,7 +3,6 @@ import type { ProtocolDescriptor } from "../../pipeline/protocol.ts";
 import { errorResponse } from "./errors.ts";
 
 export const ollamaProtocol: ProtocolDescriptor = {
-	name: "ollama",
 	owns: () => true,
-	errorResponse: (error) => errorResponse(error),
+	errorResponse,
 };

@@ -3,7 +3,6 @@ import type { ProtocolDescriptor } from "../../pipeline/protocol.ts";
 import { openAIErrorResponse } from "./errors.ts";
 
 export const openAIProtocol: ProtocolDescriptor = {
-	name: "openai",
 	owns: (pathname) => pathname.startsWith("/v1/"),
-	errorResponse: (error) => openAIErrorResponse(error),
+	errorResponse: openAIErrorResponse,
 };

@@ -57,7 +57,7 @@ export function transcriptionRoutes(deps: AppDeps) {
 					);
 					return relayed(upstream);
 				} catch (error) {
-					// An upstream 404 that is not about the model (see upstream-errors.ts): this upstream has no
+					// An upstream 404 that is not about the model (see src/upstream/errors.ts): this upstream has no
 					// speech-to-text at all, which the client hears as OpenAI's 404 rather than a gateway fault.
 					if (error instanceof ProxyError && error.status === 502 && error.kind === "bad_request")
 						throw new ProxyError(

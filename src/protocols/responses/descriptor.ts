@@ -16,7 +16,7 @@ export const responsesRelay: RelayRules = {
 	protocol: "responses",
 	path: "/responses",
 	fields: { maxTokens: "max_output_tokens", reasoningEffort: ["reasoning", "effort"] },
-	cutShortEvent: (message) => cutShortEvent(message),
+	cutShortEvent,
 	retryBody(error, body) {
 		if (error.code !== "invalid_encrypted_content") return undefined;
 		const input = withoutReasoningItems(body.input);
@@ -25,8 +25,7 @@ export const responsesRelay: RelayRules = {
 };
 
 export const responsesProtocol: ProtocolDescriptor = {
-	name: "responses",
 	owns: (pathname) => pathname === "/v1/responses" || pathname.startsWith("/v1/responses/"),
-	errorResponse: (error) => responsesErrorResponse(error),
+	errorResponse: responsesErrorResponse,
 	relay: responsesRelay,
 };

@@ -6,6 +6,7 @@
  */
 import { isContextOverflow, type ProxyError } from "../../core/proxy-error.ts";
 import { jsonResponse } from "../../http/json-response.ts";
+import { ParamError } from "./request.ts";
 
 function errorType(status: number): string {
 	if (status === 400 || status === 413) return "invalid_request_error";
@@ -28,14 +29,14 @@ function errorCode(error: ProxyError): string | null {
 }
 
 export function responsesErrorResponse(error: ProxyError): Response {
-	// A refusal of one request field names it (see ParamError in src/translate/responses-request.ts).
-	const param = (error as { param?: unknown }).param;
+	// A refusal of one request field names it.
+	const param = error instanceof ParamError ? error.param : null;
 	return jsonResponse(
 		{
 			error: {
 				message: error.message,
 				type: errorType(error.status),
-				param: typeof param === "string" ? param : null,
+				param,
 				code: errorCode(error),
 			},
 		},

@@ -1,7 +1,7 @@
 /**
  * The body of `POST /v1/responses` (OpenAI's Responses API), as Codex and the `openai` SDK send it. Loose on purpose:
  * unknown keys are ignored like Ollama (Go's encoding/json) ignores them, and input items and tools are checked one
- * by one in `src/translate/responses-*.ts`, whose errors name the item (`input[2]: unknown input item type: "x"`).
+ * by one in `input.ts` and `request.ts` beside this file, whose errors name the item (`input[2]: unknown input item type: "x"`).
  */
 import { z } from "zod";
 import { requiredModel } from "../../core/model-field.ts";
