@@ -6,15 +6,16 @@
 import type { Outcome } from "../metrics/proxy-metrics.ts";
 
 /** How a relayed body ended: a body cut short says whether the upstream went quiet or its connection broke. */
-export type RelayEnd =
-	| { outcome: Exclude<Outcome, "failed"> }
-	| { outcome: "failed"; kind: "timeout" | "connect"; message: string };
+export type RelayEnd = { outcome: Exclude<Outcome, "failed"> } | { outcome: "failed"; kind: CutKind; message: string };
+
+/** Why a relayed body was cut: it went quiet, or its connection broke. */
+export type CutKind = "timeout" | "connect";
 
 export type BodyWatch = {
 	/** How long a chunk may wait for a client that takes nothing before the body is cut; unset, forever. */
 	stallMs?: number;
 	/** The last event of an SSE body cut short, in the client's protocol; unset, OpenAI's error event. */
-	sseEnding?(message: string): string;
+	sseEnding?(message: string, kind: CutKind): string;
 	/** Called once, when the body has ended for any reason. */
 	onEnd(end: RelayEnd): void;
 };

@@ -90,7 +90,7 @@ async function relayProtocol(
 	const route = await routeFor(deps, request, model, () => modelNotFound(model), resolved);
 	const requestId = deps.requests.recordOf(request).id;
 	// An SSE body the upstream breaks off ends with the protocol's own error event, which its SDK raises.
-	const accounting = relayAccounting(deps, request, (message) => rules.cutShortEvent(message, requestId));
+	const accounting = relayAccounting(deps, request, (message, kind) => rules.cutShortEvent(message, kind, requestId));
 	const send = (current: Route, scope: CallScope) => {
 		accounting.answeredBy(current.upstream.name);
 		const body = overriddenBody(rules, { ...call.body, model: current.facts.id }, current.params);

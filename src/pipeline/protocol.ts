@@ -4,6 +4,7 @@
  */
 import type { AgentProtocol } from "../config/file.ts";
 import type { ProxyError } from "../core/proxy-error.ts";
+import type { CutKind } from "../http/relay.ts";
 import type { OpenAIPath } from "../upstream/upstream.ts";
 
 /** How a request in an agent protocol is relayed to an upstream that speaks the protocol itself. */
@@ -15,7 +16,7 @@ export type RelayRules = {
 	/** Where the protocol puts the token limit and, if it has one, the reasoning effort. */
 	fields: { maxTokens: string; reasoningEffort?: readonly [string, string] };
 	/** The last SSE event of a relayed stream cut short, in the protocol's words. */
-	cutShortEvent(message: string, requestId: string): string;
+	cutShortEvent(message: string, kind: CutKind, requestId: string): string;
 	/** A body worth sending once more after this refusal (the upstream refused part of what it did not write), if any. */
 	retryBody?(error: ProxyError, body: Record<string, unknown>): Record<string, unknown> | undefined;
 };

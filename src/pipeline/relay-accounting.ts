@@ -22,7 +22,7 @@ export function relayAccounting(
 	deps: AppDeps,
 	request: Request,
 	/** The last event of an SSE body cut short, in the client's protocol (the agent protocols). */
-	sseEnding?: (message: string) => string,
+	sseEnding?: BodyWatch["sseEnding"],
 ): RelayAccounting {
 	const record = deps.requests.recordOf(request);
 	let upstream = "none";

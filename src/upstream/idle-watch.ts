@@ -6,7 +6,7 @@
  * idle clock runs only while a read waits on the upstream. With a `BodyWatch`, the route also learns how the body
  * ended, and a client that takes nothing for `stallMs` is cut off: the upstream body cancelled, the connection dropped.
  */
-import type { BodyWatch, RelayEnd } from "../http/relay.ts";
+import type { BodyWatch, CutKind, RelayEnd } from "../http/relay.ts";
 
 const encoder = new TextEncoder();
 const UNWATCHED: BodyWatch = { onEnd: () => {} };
@@ -54,18 +54,14 @@ export function watchIdle(
 		watch.onEnd(end);
 		return true;
 	};
-	const ending = (message: string) =>
+	const ending = (message: string, kind: CutKind) =>
 		format === "sse" && watch.sseEnding
-			? encoder.encode(`${midLine ? "\n\n" : ""}${watch.sseEnding(message)}`)
+			? encoder.encode(`${midLine ? "\n\n" : ""}${watch.sseEnding(message, kind)}`)
 			: cutShortEnding(format, message, midLine);
-	const cut = (
-		controller: ReadableStreamDefaultController<Uint8Array>,
-		message: string,
-		kind: "timeout" | "connect",
-	) => {
+	const cut = (controller: ReadableStreamDefaultController<Uint8Array>, message: string, kind: CutKind) => {
 		reader.cancel().catch(() => undefined);
 		finish({ outcome: "failed", kind, message });
-		const last = ending(message);
+		const last = ending(message, kind);
 		if (last) {
 			controller.enqueue(last);
 			controller.close();

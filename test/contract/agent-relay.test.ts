@@ -400,10 +400,17 @@ describe("withoutReasoningItems", () => {
 });
 
 describe("cutShortEvent: the protocol's last words for a relayed stream cut short", () => {
-	test.each<{ kind: string; protocol: "messages" | "responses"; message: string; expected: string }>([
+	test.each<{
+		kind: string;
+		protocol: "messages" | "responses";
+		cut: "timeout" | "connect";
+		message: string;
+		expected: string;
+	}>([
 		{
 			kind: "Messages, quiet upstream: timeout_error",
 			protocol: "messages",
+			cut: "timeout",
 			message: "upstream went quiet for 5 ms",
 			expected:
 				'event: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"upstream went quiet for 5 ms"},"request_id":"req_1"}\n\n',
@@ -411,6 +418,7 @@ describe("cutShortEvent: the protocol's last words for a relayed stream cut shor
 		{
 			kind: "Messages, broken connection: api_error",
 			protocol: "messages",
+			cut: "connect",
 			message: "upstream connection lost: reset",
 			expected:
 				'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"upstream connection lost: reset"},"request_id":"req_1"}\n\n',
@@ -418,11 +426,12 @@ describe("cutShortEvent: the protocol's last words for a relayed stream cut shor
 		{
 			kind: "Responses: an error event",
 			protocol: "responses",
+			cut: "timeout",
 			message: "upstream went quiet for 5 ms",
 			expected:
 				'event: error\ndata: {"type":"error","code":"server_error","message":"upstream went quiet for 5 ms","param":null}\n\n',
 		},
-	])("$kind", ({ protocol, message, expected }) => {
-		expect(rules[protocol].cutShortEvent(message, "req_1")).toBe(expected);
+	])("$kind", ({ protocol, cut, message, expected }) => {
+		expect(rules[protocol].cutShortEvent(message, cut, "req_1")).toBe(expected);
 	});
 });

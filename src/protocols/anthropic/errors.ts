@@ -4,6 +4,8 @@
  */
 import { isContextOverflow, ProxyError } from "../../core/proxy-error.ts";
 import { jsonResponse } from "../../http/json-response.ts";
+import type { CutKind } from "../../http/relay.ts";
+import { sseFrames } from "../../http/sse.ts";
 
 /** Anthropic's error type for a failure, by status as Ollama's `anthropic.NewError` names them, plus the proxy's own. */
 export function anthropicErrorType(error: ProxyError): string {
@@ -69,9 +71,8 @@ export function anthropicErrorResponse(error: ProxyError, requestId: string): Re
  * The last event of a relayed stream cut short (the upstream went quiet or its connection broke): the SDK raises an
  * `error` event, where a bare end would leave Claude Code waiting for `message_stop`.
  */
-export function cutShortEvent(message: string, requestId: string): string {
-	const error = /went quiet/.test(message)
-		? new ProxyError(504, message, {}, "timeout")
-		: new ProxyError(502, message, {}, "stream");
-	return `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error, requestId))}\n\n`;
+export function cutShortEvent(message: string, kind: CutKind, requestId: string): string {
+	const error =
+		kind === "timeout" ? new ProxyError(504, message, {}, "timeout") : new ProxyError(502, message, {}, "stream");
+	return sseFrames([{ event: "error", data: anthropicErrorBody(error, requestId) }]);
 }

@@ -6,6 +6,7 @@
  */
 import { isContextOverflow, type ProxyError } from "../../core/proxy-error.ts";
 import { jsonResponse } from "../../http/json-response.ts";
+import { sseFrames } from "../../http/sse.ts";
 import { ParamError } from "./request.ts";
 
 function errorType(status: number): string {
@@ -50,7 +51,7 @@ export function responsesErrorResponse(error: ProxyError): Response {
  * retries without saying why.
  */
 export function cutShortEvent(message: string): string {
-	return `event: error\ndata: ${JSON.stringify({ type: "error", code: "server_error", message, param: null })}\n\n`;
+	return sseFrames([{ event: "error", data: { type: "error", code: "server_error", message, param: null } }]);
 }
 
 // Why an answer ended unfinished, in the Responses API's words, by the upstream's finish reason.
