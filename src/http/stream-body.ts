@@ -7,6 +7,7 @@
  * stream and the socket buffers a stalled reader holds; there is no frame to tell it, since it reads none.
  */
 import { ProxyError } from "../core/proxy-error.ts";
+import { stallWatch } from "./stall-watch.ts";
 
 export type StreamOutcome<T> = {
 	/** The last value sent before the stream ended (the `done` object of a complete NDJSON answer). */
@@ -47,43 +48,37 @@ export async function streamResponse<T>(
 	const first = await source.next();
 	let last: T | undefined = first.done ? undefined : first.value;
 	let ended = false;
-	// When the last frame was handed to the client with no pull since (performance.now()), 0 while a pull runs: one
-	// timer per stream checks it, since re-arming a timer per frame costs more than the frame.
-	let handedAt = 0;
-	let stallTimer: ReturnType<typeof setTimeout> | undefined;
+	// The body's controller, for the stall watch to drop the connection through.
+	let controller: ReadableStreamDefaultController<string> | undefined;
+	const stall = stallWatch(options.stallMs, () => {
+		if (!end({ aborted: false, stalled: true })) return;
+		// Erroring the body makes Bun drop the connection (a frame would only wait behind the others). Bun prints any
+		// reason given, AbortErrors included, as a server error: the log line says why instead.
+		controller?.error(undefined);
+		source.return?.(undefined)?.catch(() => undefined);
+	});
 	const end = (outcome: Omit<StreamOutcome<T>, "last">) => {
 		if (ended) return false;
 		ended = true;
-		clearTimeout(stallTimer);
+		stall.stop();
 		options.onEnd({ ...outcome, last });
 		return true;
-	};
-	const watchStall = (controller: ReadableStreamDefaultController<string>, stallMs: number) => {
-		const waited = handedAt === 0 ? 0 : performance.now() - handedAt;
-		if (waited < stallMs) {
-			stallTimer = setTimeout(watchStall, stallMs - waited, controller, stallMs);
-		} else if (end({ aborted: false, stalled: true })) {
-			// Erroring the body makes Bun drop the connection (a frame would only wait behind the others). Bun prints any
-			// reason given, AbortErrors included, as a server error: the log line says why instead.
-			controller.error(undefined);
-			source.return?.(undefined)?.catch(() => undefined);
-		}
 	};
 
 	// Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per frame.
 	const body = new ReadableStream<string>({
-		start(controller) {
+		start(started) {
+			controller = started;
 			if (first.done) {
-				controller.close();
+				started.close();
 				end({ aborted: false });
 			} else {
-				controller.enqueue(format.frame(first.value));
-				handedAt = performance.now();
-				if (options.stallMs !== undefined) watchStall(controller, options.stallMs);
+				started.enqueue(format.frame(first.value));
+				stall.handed();
 			}
 		},
 		async pull(controller) {
-			handedAt = 0;
+			stall.pulling();
 			try {
 				const next = await source.next();
 				if (next.done) {
@@ -93,7 +88,7 @@ export async function streamResponse<T>(
 				if (ended) return;
 				last = next.value;
 				controller.enqueue(format.frame(next.value));
-				handedAt = performance.now();
+				stall.handed();
 			} catch (thrown) {
 				const error = thrown instanceof ProxyError ? thrown : options.toError(thrown);
 				// After a client abort the stream is already cancelled: there is nobody left to tell.

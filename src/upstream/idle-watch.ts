@@ -7,6 +7,7 @@
  * ended, and a client that takes nothing for `stallMs` is cut off: the upstream body cancelled, the connection dropped.
  */
 import type { BodyWatch, CutKind, RelayEnd } from "../http/relay.ts";
+import { stallWatch } from "../http/stall-watch.ts";
 
 const encoder = new TextEncoder();
 const UNWATCHED: BodyWatch = { onEnd: () => {} };
@@ -43,14 +44,18 @@ export function watchIdle(
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	let midLine = false;
 	let ended = false;
-	// When the last chunk was handed to the client with no pull since (performance.now()), 0 while a pull runs: one
-	// timer per body checks it, since re-arming a timer per chunk costs more than the chunk.
-	let handedAt = 0;
-	let stallTimer: ReturnType<typeof setTimeout> | undefined;
+	// The body's controller, for the stall watch to drop the connection through.
+	let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+	const stall = stallWatch(watch.stallMs, () => {
+		if (!finish({ outcome: "client_stalled" })) return;
+		reader.cancel().catch(() => undefined);
+		// Bun drops the connection of a body that errors, quietly only when no reason is given.
+		controller?.error(undefined);
+	});
 	const finish = (end: RelayEnd) => {
 		if (ended) return false;
 		ended = true;
-		clearTimeout(stallTimer);
+		stall.stop();
 		watch.onEnd(end);
 		return true;
 	};
@@ -69,20 +74,13 @@ export function watchIdle(
 			controller.error(new Error(message));
 		}
 	};
-	const watchStall = (controller: ReadableStreamDefaultController<Uint8Array>, stallMs: number) => {
-		const waited = handedAt === 0 ? 0 : performance.now() - handedAt;
-		if (waited < stallMs) {
-			stallTimer = setTimeout(watchStall, stallMs - waited, controller, stallMs);
-		} else if (finish({ outcome: "client_stalled" })) {
-			reader.cancel().catch(() => undefined);
-			// Bun drops the connection of a body that errors, quietly only when no reason is given.
-			controller.error(undefined);
-		}
-	};
 	return new ReadableStream<Uint8Array>(
 		{
+			start(started) {
+				controller = started;
+			},
 			async pull(controller) {
-				handedAt = 0;
+				stall.pulling();
 				const quiet = new Promise<"quiet">((resolve) => {
 					timer = setTimeout(() => resolve("quiet"), idleMs);
 				});
@@ -103,8 +101,7 @@ export function watchIdle(
 				} else {
 					midLine = part.value.at(-1) !== NEWLINE;
 					controller.enqueue(part.value);
-					handedAt = performance.now();
-					if (watch.stallMs !== undefined && stallTimer === undefined) watchStall(controller, watch.stallMs);
+					stall.handed();
 				}
 			},
 			cancel(reason) {
