@@ -207,13 +207,23 @@ export function fleetUpstream(
 					inFlight: r.inFlight,
 					ejected: r.ejected === 1,
 					...(lists[i] && { models: lists[i]?.length }),
-					ejections: { ...r.ejections },
-					requests: { ...r.requests },
+					ejections: r.ejections,
+					requests: r.requests,
 				})),
 			};
 		},
 		close: () => clearInterval(probes),
 	};
+	if (replicas.some((replica) => replica.running)) {
+		// What every live replica has loaded, together: one that is ejected or does not answer adds nothing.
+		upstream.running = async (scope) => {
+			const ejected = fleet.snapshot().replicas.map((r) => r.ejected === 1);
+			const running = await Promise.allSettled(
+				replicas.map((replica, i) => (replica.running && !ejected[i] ? replica.running(scope) : [])),
+			);
+			return running.flatMap((list) => (list.status === "fulfilled" ? list.value : []));
+		};
+	}
 	if (nativeIndexes.length > 0) {
 		upstream.native = (path, body, scope) => {
 			const fields = (body ?? {}) as Body;

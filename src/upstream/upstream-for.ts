@@ -7,7 +7,7 @@ import type { ReplicaConfig } from "../config/fleet.ts";
 import type { ResolvedUpstream } from "../config/settings.ts";
 import { createUpstream, type UpstreamOptions } from "./create-upstream.ts";
 import { type FleetUpstreamOptions, fleetUpstream } from "./fleet-upstream.ts";
-import type { CallScope, Upstream } from "./upstream.ts";
+import type { Upstream } from "./upstream.ts";
 
 /** A replica as a server of its own: the entry's settings with the replica's own URL, kind, key and headers. */
 export function replicaSettings(settings: ResolvedUpstream, replica: ReplicaConfig): ResolvedUpstream {
@@ -28,17 +28,5 @@ export function upstreamFor(
 	const fleet = settings.fleet;
 	if (!fleet) return createUpstream(settings, options);
 	const replicas = fleet.replicas.map((replica) => createUpstream(replicaSettings(settings, replica), options));
-	const upstream = fleetUpstream({ ...settings, fleet }, replicas, options.fleet);
-	if (replicas.some((replica) => replica.running))
-		upstream.running = (scope) => runningOnAll(upstream, replicas, scope);
-	return upstream;
-}
-
-/** What every live replica has loaded, together: one that is ejected or does not answer adds nothing. */
-async function runningOnAll(fleet: Upstream, replicas: readonly Upstream[], scope: CallScope) {
-	const ejected = fleet.fleet?.().replicas.map((r) => r.ejected) ?? [];
-	const lists = await Promise.allSettled(
-		replicas.map((replica, i) => (replica.running && !ejected[i] ? replica.running(scope) : Promise.resolve([]))),
-	);
-	return lists.flatMap((list) => (list.status === "fulfilled" ? list.value : []));
+	return fleetUpstream({ ...settings, fleet }, replicas, options.fleet);
 }
