@@ -3,14 +3,14 @@
  * listens; tests build the same app in front of their own upstream.
  */
 import { Elysia } from "elysia";
-import { failureKind, type ProxyError } from "./core/proxy-error.ts";
+import type { ProxyError } from "./core/proxy-error.ts";
 import { type ApiDocsOptions, apiDocs } from "./http/api-docs.ts";
 import { cors } from "./http/cors.ts";
 import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
 import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
-import { pathOf, requestContext } from "./http/request-context.ts";
+import { pathOf, recordFailure, requestContext } from "./http/request-context.ts";
 import { PROXY_VERSION } from "./lib/version.ts";
 import { requestedMaxTokens } from "./limits/reservation.ts";
 import type { AppDeps } from "./pipeline/deps.ts";
@@ -103,8 +103,7 @@ export function createApp(deps: AppDeps) {
 				deps.log,
 			);
 			const record = deps.requests.recordOf(request);
-			record.status = failure.status;
-			record.errorKind = failureKind(failure.status, failure.kind);
+			recordFailure(record, failure);
 			return errorFor(pathname, failure, record.id);
 		})
 		.get(DOCS_SCRIPT_PATH, docsScript, { detail: { hide: true } })

@@ -6,7 +6,7 @@
  */
 import { Elysia } from "elysia";
 import type { Logger } from "pino";
-import { failureKind } from "../core/proxy-error.ts";
+import { failureKind, type ProxyError } from "../core/proxy-error.ts";
 import type { Outcome, ProxyMetrics } from "../metrics/proxy-metrics.ts";
 
 export type { Outcome } from "../metrics/proxy-metrics.ts";
@@ -164,4 +164,10 @@ export function pathOf(url: string): string {
 	if (start < 0) return "/";
 	const query = url.indexOf("?", start);
 	return url.slice(start, query < 0 ? undefined : query);
+}
+
+/** Notes a failure on its request's record: the status its error reply carries, and what kind of failure it was. */
+export function recordFailure(record: RequestRecord, failure: ProxyError): void {
+	record.status = failure.status;
+	record.errorKind = failureKind(failure.status, failure.kind);
 }

@@ -75,11 +75,3 @@ export async function visibleRoutes(deps: AppDeps, request: Request): Promise<Ro
 	const record = deps.requests.recordOf(request);
 	return (await deps.registry.list()).filter((route) => record.allows(route.name));
 }
-
-/** A real Ollama's answer, relayed as it came: status, content type and body bytes. */
-export function relayNative(response: Response): Response {
-	const headers = new Headers();
-	const type = response.headers.get("content-type");
-	if (type) headers.set("content-type", type);
-	return new Response(response.body, { status: response.status, headers });
-}

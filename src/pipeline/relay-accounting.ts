@@ -35,11 +35,12 @@ export function relayAccounting(
 			ended = true;
 			// A client that leaves breaks the upstream read it was waiting on too: that is its leaving, not a failure.
 			const outcome: Outcome = request.signal.aborted ? "client_aborted" : end.outcome;
-			if (outcome === "failed" && end.outcome === "failed") deps.metrics.upstreamError(upstream, end.kind);
+			const failed = outcome === "failed" && end.outcome === "failed" ? end : undefined;
+			if (failed) deps.metrics.upstreamError(upstream, failed.kind);
 			deps.requests.end(request, {
 				status: outcome === "client_aborted" ? 499 : status,
 				outcome,
-				...(outcome === "failed" && end.outcome === "failed" && { errorKind: end.kind, error: end.message }),
+				...(failed && { errorKind: failed.kind, error: failed.message }),
 				...(outcome === "client_stalled" && { error: stalledMessage(deps.settings.clientStallMs) }),
 				...(outcome === "client_aborted" && { aborted: true }),
 			});

@@ -8,10 +8,11 @@ import { modelNotFound, ProxyError } from "../../core/proxy-error.ts";
 import type { Target } from "../../core/target.ts";
 import { jsonResponse } from "../../http/json-response.ts";
 import { ndjsonResponse } from "../../http/ndjson.ts";
+import { relayed } from "../../http/relay.ts";
 import type { StreamSummary } from "../../http/request-context.ts";
 import { nsToMs } from "../../lib/clock.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
-import { dispatch, relayNative, routeFor } from "../../pipeline/dispatch.ts";
+import { dispatch, routeFor } from "../../pipeline/dispatch.ts";
 import { relayAccounting } from "../../pipeline/relay-accounting.ts";
 import { streamAccounting } from "../../pipeline/stream-accounting.ts";
 import { type Route, routeTarget } from "../../routing/model-registry.ts";
@@ -74,7 +75,7 @@ export async function passThrough(
 		model,
 		{ watch: accounting.watch },
 	);
-	return accounting.answer(relayNative(response));
+	return accounting.answer(relayed(response, response.body, ["content-type"]));
 }
 
 export async function answer<T extends Answer>(deps: AppDeps, call: InferenceCall<T>): Promise<Response> {

@@ -4,12 +4,14 @@
  * (JSON, text, SSE) come back untouched. The body is multipart, not JSON, so this route reads it itself: the app
  * registers it before its JSON body parser, and therefore before its error hook too, so the errors are written here.
  */
+
 import { Elysia } from "elysia";
 import { requiredModel } from "../../core/model-field.ts";
 import { badRequest, modelNotFound, ProxyError } from "../../core/proxy-error.ts";
 import { toProxyError } from "../../http/errors.ts";
 import { tooLarge } from "../../http/json-body.ts";
 import { relayed } from "../../http/relay.ts";
+import { recordFailure } from "../../http/request-context.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, routeFor } from "../../pipeline/dispatch.ts";
 import { openAIErrorResponse } from "./errors.ts";
@@ -23,7 +25,7 @@ export function transcriptionRoutes(deps: AppDeps) {
 	return new Elysia({ name: "transcriptions" })
 		.onError(({ code, error, request }) => {
 			const failure = toProxyError({ code, error, pathname: PATH, methodsFor: () => ["POST"] }, deps.log);
-			deps.requests.recordOf(request).status = failure.status;
+			recordFailure(deps.requests.recordOf(request), failure);
 			return openAIErrorResponse(failure);
 		})
 		.post(
