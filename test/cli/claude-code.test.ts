@@ -15,12 +15,12 @@ import {
 	parallelCalls,
 	pong,
 	reasonedPong,
+	refusedThenAnswered,
 	runClaude,
 	slotHolder,
 	toolCallStream,
 } from "../support/cli.ts";
 import { textStream } from "../support/upstream.ts";
-import { until } from "../support/wait.ts";
 
 // Starting the native CLI takes seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -217,22 +217,8 @@ describe("Claude Code through the proxy", () => {
 				args: ["--model", MODEL],
 				auth: { ANTHROPIC_AUTH_TOKEN: TEAM_KEY },
 			});
-			// Claude's request is refused by the limit first; then the holder ends and the slot frees.
-			const messages = () => proxy.logLines().filter((l) => l.path === "/v1/messages");
-			expect(await until(() => messages().some((l) => l.status === 429))).toBe(true);
-			release();
-			expect(await holder.text()).toContain("[DONE]");
-			const run = await running;
-
-			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
-			// Refused (once, unless its retry beat the release), then answered.
-			expect(
-				messages()
-					.map((l) => l.status)
-					.join(","),
-			).toMatch(/^(429,)+200$/);
-			// The refused attempts never reached the upstream: only the answered one did.
-			expect(chatBodies(upstream).filter((body) => asks(body, "say ping"))).toHaveLength(1);
+			// Its request is refused by the limit first; then the holder ends and the slot frees.
+			await refusedThenAnswered({ proxy, upstream, path: "/v1/messages", holder, release, running });
 		},
 		TIMEOUT,
 	);

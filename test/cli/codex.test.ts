@@ -15,13 +15,13 @@ import {
 	parallelCalls,
 	pong,
 	reasonedPong,
+	refusedThenAnswered,
 	runCodex,
 	runCodexProvider,
 	slotHolder,
 	toolCallStream,
 } from "../support/cli.ts";
 import { textStream } from "../support/upstream.ts";
-import { until } from "../support/wait.ts";
 
 // Codex's launcher and first run take seconds on a loaded machine; this bounds a hung run, it asserts no timing.
 const TIMEOUT = 120_000;
@@ -190,22 +190,8 @@ describe("Codex through the proxy", () => {
 			].join("\n");
 
 			const running = runCodexProvider(home, config, "say ping", { auth: { OLLAMA_PROXY_API_KEY: TEAM_KEY } });
-			// Codex's request is refused by the limit first; then the holder ends and the slot frees.
-			const asked = () => proxy.logLines().filter((l) => l.path === "/v1/responses");
-			expect(await until(() => asked().some((l) => l.status === 429))).toBe(true);
-			release();
-			expect(await holder.text()).toContain("[DONE]");
-			const run = await running;
-
-			expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
-			// Refused (once, unless its retry beat the release), then answered.
-			expect(
-				asked()
-					.map((l) => l.status)
-					.join(","),
-			).toMatch(/^(429,)+200$/);
-			// The refused attempts never reached the upstream: only the answered one did.
-			expect(chatBodies(upstream).filter((body) => asks(body, "say ping"))).toHaveLength(1);
+			// Its request is refused by the limit first; then the holder ends and the slot frees.
+			await refusedThenAnswered({ proxy, upstream, path: "/v1/responses", holder, release, running });
 		},
 		TIMEOUT,
 	);

@@ -3,6 +3,7 @@
  * working folder and an environment holding only what that CLI needs, so nothing from the machine's own setup (keys,
  * config, telemetry, a real Anthropic or OpenAI account) takes part, and it is killed if the test ends first.
  */
+import { expect } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -17,6 +18,7 @@ import {
 	textStream,
 	usageChunk,
 } from "./upstream.ts";
+import { until } from "./wait.ts";
 
 export { chatBodies };
 
@@ -299,4 +301,33 @@ export function holdSlot(proxyUrl: string, key: string, model: string) {
 		headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
 		body: JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "hold the slot" }] }),
 	});
+}
+
+/**
+ * A CLI run against a key whose one slot another client holds: the proxy refuses the CLI first (429), the slot is
+ * then released, and the CLI, retrying on its own, prints the answer. Only the answered attempt reaches the upstream.
+ */
+export async function refusedThenAnswered(call: {
+	proxy: TestProxy;
+	upstream: TestUpstream;
+	/** The route the CLI calls, as its log lines name it. */
+	path: string;
+	holder: Response;
+	release: () => void;
+	running: Promise<{ exitCode: number | null; stdout: string }>;
+}): Promise<void> {
+	const attempts = () => call.proxy.logLines().filter((l) => l.path === call.path);
+	expect(await until(() => attempts().some((l) => l.status === 429))).toBe(true);
+	call.release();
+	expect(await call.holder.text()).toContain("[DONE]");
+	const run = await call.running;
+	expect({ exitCode: run.exitCode, stdout: run.stdout }).toEqual({ exitCode: 0, stdout: "pong\n" });
+	// Refused (once, unless its retry beat the release), then answered.
+	expect(
+		attempts()
+			.map((l) => l.status)
+			.join(","),
+	).toMatch(/^(429,)+200$/);
+	// The refused attempts never reached the upstream: only the answered one did.
+	expect(chatBodies(call.upstream).filter((body) => asks(body, "say ping"))).toHaveLength(1);
 }
