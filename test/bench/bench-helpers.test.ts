@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFileConfig } from "../../src/config/settings.ts";
 import { FirstContent } from "./client.ts";
+import { backWithin, per1000, plusTarget, timesTarget, withinPlus, withinTimes } from "./judge.ts";
 import { parseOptions, SCENARIOS } from "./params.ts";
 import {
 	END_MARKER,
@@ -19,7 +20,7 @@ import {
 	writeBetweenMarkers,
 } from "./report.ts";
 import { limitsYaml } from "./scenarios-limits.ts";
-import { addedRatio } from "./stats.ts";
+import { addedRatio, mb } from "./stats.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -83,6 +84,43 @@ describe("addedRatio", () => {
 	test("when the pass-through added nothing measurable, the whole figures are compared and marked", () => {
 		expect(addedRatio(4, -2, { arm: 12, pass: 6 })).toBe("2.00× (whole)");
 		expect(addedRatio(4, 0)).toBe("n/a");
+	});
+});
+
+describe("issue 17's targets", () => {
+	test("paced TTFT and each later chunk: the pass-through's added time plus a margin, the bound in the target", () => {
+		expect(withinPlus(0.8, 0.5, 0.3)).toBe(true);
+		expect(withinPlus(0.81, 0.5, 0.3)).toBe(false);
+		expect(withinPlus(0.25, -0.1, 0.2)).toBe(false);
+		expect(plusTarget(0.518, 0.3)).toBe("≤ pass-through + 0.3 ms (≤ +0.818 ms)");
+		expect(plusTarget(-0.1, 0.2)).toBe("≤ pass-through + 0.2 ms (≤ +0.100 ms)");
+	});
+
+	test("stream:false c=1 p50: a multiple of the pass-through's added time, the bound in the target", () => {
+		expect(withinTimes(0.224, 0.112, 2)).toBe(true);
+		expect(withinTimes(0.247, 0.112, 2)).toBe(false);
+		expect(withinTimes(0.01, -0.02, 2)).toBe(false);
+		expect(timesTarget(0.112, 2)).toBe("≤ 2× pass-through's added (≤ +0.224 ms)");
+	});
+
+	test("CPU per 1000 tokens, and a heap back within a share of its start", () => {
+		expect(per1000(380, 2400)).toBeCloseTo(158.333, 3);
+		expect(per1000(60, 2400)).toBe(25);
+		expect(backWithin(12_000_000, 12_600_000, 0.05)).toBe(true);
+		expect(backWithin(12_000_000, 12_600_001, 0.05)).toBe(false);
+		expect(backWithin(12_000_000, 11_000_000, 0.05)).toBe(true);
+	});
+
+	test("a figure that was not measured meets no target", () => {
+		expect(withinPlus(Number.NaN, 0.5, 0.3)).toBe(false);
+		expect(withinTimes(0.1, Number.NaN, 2)).toBe(false);
+		expect(backWithin(Number.NaN, 1, 0.05)).toBe(false);
+		expect(plusTarget(Number.NaN, 0.3)).toBe("≤ pass-through + 0.3 ms (≤ n/a)");
+	});
+
+	test("sizes in KB read as MB with one decimal", () => {
+		expect(mb(51_200)).toBe("50.0 MB");
+		expect(mb(12_902.4)).toBe("12.6 MB");
 	});
 });
 

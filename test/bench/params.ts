@@ -18,8 +18,13 @@ export type Params = {
 	tokensPerSecond: number;
 	/** Stream starts are spread over this window so that 1000 timers do not fire in lock-step. */
 	rampMs: number;
+	/** Short streams (20 tokens 5 ms apart) per arm, over 3 interleaved rounds, `shortConcurrency` at a time. */
+	shortStreams: number;
+	shortConcurrency: number;
 	aborts: number;
 	abortConcurrency: number;
+	/** The heap arm of the aborts warms up until its process is this old, past the freeing of its start-up code. */
+	heapWarmupMs: number;
 	/** Limit checks (admit + settle) timed in process on the memory store, and on Redis; a tenth of each warms up. */
 	memoryChecks: number;
 	redisChecks: number;
@@ -39,8 +44,11 @@ const FULL: Params = {
 	streamSeconds: 30,
 	tokensPerSecond: 20,
 	rampMs: 2000,
+	shortStreams: 600,
+	shortConcurrency: 20,
 	aborts: 10_000,
 	abortConcurrency: 200,
+	heapWarmupMs: 30_000,
 	memoryChecks: 300_000,
 	redisChecks: 30_000,
 };
@@ -58,14 +66,26 @@ const QUICK: Params = {
 	streams: 100,
 	streamSeconds: 3,
 	rampMs: 500,
+	shortStreams: 120,
 	aborts: 1000,
 	abortConcurrency: 100,
+	heapWarmupMs: 0,
 	memoryChecks: 60_000,
 	redisChecks: 3000,
 };
 
 // In the order they run. The streams run before the throughput flood, whose garbage would blur RSS per stream.
-export const SCENARIOS = ["nonstream", "ttft", "chunks", "streams", "throughput", "aborts", "fleet", "limits"] as const;
+export const SCENARIOS = [
+	"nonstream",
+	"ttft",
+	"chunks",
+	"streams",
+	"short",
+	"throughput",
+	"aborts",
+	"fleet",
+	"limits",
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export type Options = {

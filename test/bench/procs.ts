@@ -136,9 +136,11 @@ export async function spawnChild(
 	env: Record<string, string>,
 	port: number,
 	readyPath: string,
+	/** Messages from a child started with an IPC channel (`process.send` in the child). */
+	ipc?: (message: unknown) => void,
 	timeoutMs = 15_000,
 ): Promise<Child> {
-	const proc = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "inherit", stdin: "ignore" });
+	const proc = Bun.spawn(cmd, { env, stdout: "ignore", stderr: "inherit", stdin: "ignore", ...(ipc && { ipc }) });
 	const origin = `http://127.0.0.1:${port}`;
 	const child = { name, proc, port, origin };
 	children.push(child);

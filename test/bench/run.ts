@@ -31,10 +31,12 @@ import {
 	spawnChild,
 } from "./procs.ts";
 import { formatReport, formatTable, newReport, targetsLine, writeBetweenMarkers } from "./report.ts";
+import { clientAborts } from "./scenarios-aborts.ts";
 import { fleet } from "./scenarios-fleet.ts";
 import { nonStreaming, pacedTimeToFirstToken, perChunk } from "./scenarios-latency.ts";
 import { limits } from "./scenarios-limits.ts";
-import { clientAborts, concurrentStreams, idleRss, throughput } from "./scenarios-load.ts";
+import { concurrentStreams, idleRss, throughput } from "./scenarios-load.ts";
+import { shortStreams } from "./scenarios-short.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const HERE = new URL(".", import.meta.url).pathname;
@@ -186,6 +188,7 @@ async function main(options: Options): Promise<number> {
 			chunks: () => perChunk(ctx),
 			throughput: () => throughput(ctx),
 			streams: () => concurrentStreams(ctx),
+			short: () => shortStreams(ctx),
 			aborts: () => clientAborts(ctx),
 			fleet: () => fleet(ctx),
 			limits: () => limits(ctx),

@@ -1,15 +1,13 @@
 /**
  * Load scenarios: non-streaming throughput at concurrency 64, many concurrent paced streams (peak live at once, TTFT,
- * CPU per token and RSS per open stream of each hop), and a flood of client aborts (upstream streams must close,
- * memory must return).
+ * CPU per token and RSS per open stream of each hop), and the idle RSS of each hop.
  */
 import { type Arm, closedLoop, type Product, type StreamResult, streamOnce, type Target, targetFor } from "./client.ts";
-import { type BenchContext, configureMock, hopPid, mockStats, pool, rigNote, rotation, watchCpu } from "./context.ts";
+import { type BenchContext, configureMock, hopPid, mockStats, rigNote, rotation, watchCpu } from "./context.ts";
+import { per1000 } from "./judge.ts";
 import { cpuMs, rssKb } from "./procs.ts";
 import { makeRow } from "./rows.ts";
-import { addedRatio, max, median, ms, num, percentile, ratio, signedMs } from "./stats.ts";
-
-const mb = (kb: number) => num(kb / 1024, " MB", 1);
+import { addedRatio, max, mb, median, ms, num, percentile, ratio, signedMs } from "./stats.ts";
 
 /** A target of the closed loop, and the process whose CPU is watched while it runs. */
 export type LoopArm<K extends string> = { name: K; target: Target; pid: number | undefined };
@@ -67,8 +65,8 @@ export async function throughput(ctx: BenchContext): Promise<void> {
 			direct: fmt("direct"),
 			value: fmt,
 			ratio: (arm) => ratio(toPass(arm)),
-			target: "≥ 0.5× pass-through (aim 0.8×)",
-			met: (arm) => toPass(arm) >= 0.5,
+			target: "≥ 0.7× pass-through (aim 0.8×)",
+			met: (arm) => toPass(arm) >= 0.7,
 		}),
 	);
 	const cpuOf = ctx.arms
@@ -145,7 +143,7 @@ export async function concurrentStreams(ctx: BenchContext): Promise<void> {
 	const ttftP99 = (arm: Arm) => percentile(outcomes[arm].results.map((r) => r.ttftMs).filter(Number.isFinite), 99);
 	const ttftOver = (arm: Arm) => ttftP99(arm) - ttftP99("direct");
 	const gap = (arm: Arm) => max(outcomes[arm].results.map((r) => r.maxGapMs));
-	const cpuPer1000 = (arm: Arm) => (outcomes[arm].cpuMs / outcomes[arm].tokens) * 1000;
+	const cpuPer1000 = (arm: Arm) => per1000(outcomes[arm].cpuMs, outcomes[arm].tokens);
 	const perStream = (arm: Arm) => (outcomes[arm].rssMidKb - outcomes[arm].rssBeforeKb) / n;
 	ctx.report.rows.push(
 		makeRow(ctx, `${n} simultaneous streams: peak live at once (at the mock)`, {
@@ -176,7 +174,7 @@ export async function concurrentStreams(ctx: BenchContext): Promise<void> {
 			ratio: (arm) => ratio(gap(arm) / gap("passthrough")),
 			target: "(info; the mock paces 50 ms)",
 		}),
-		makeRow(ctx, "CPU per 1000 relayed tokens (hop process)", {
+		makeRow(ctx, `CPU per 1000 relayed tokens, ${n} long streams (hop process)`, {
 			value: (arm) => ms(cpuPer1000(arm)),
 			ratio: (arm) => ratio(cpuPer1000(arm) / cpuPer1000("passthrough")),
 			target: "≤ 1.5× pass-through",
@@ -186,8 +184,8 @@ export async function concurrentStreams(ctx: BenchContext): Promise<void> {
 			value: (arm) =>
 				`${num(perStream(arm), " KB", 1)} (${mb(outcomes[arm].rssBeforeKb)} → ${mb(outcomes[arm].rssMidKb)})`,
 			ratio: (arm) => ratio(perStream(arm) / perStream("passthrough")),
-			target: "≤ 40 KB",
-			met: (arm) => perStream(arm) <= 40,
+			target: "≤ 48 KB",
+			met: (arm) => perStream(arm) <= 48,
 		}),
 	);
 	for (const arm of ctx.arms) {
@@ -211,59 +209,8 @@ export function idleRss(ctx: BenchContext, idleKb: Partial<Record<Arm, number>>)
 		makeRow(ctx, "Idle RSS (fresh process, no request yet)", {
 			value: (arm) => mb(kb(arm)),
 			ratio: (arm) => ratio(kb(arm) / kb("passthrough")),
-			target: binary ? "≤ 45 MB (binary)" : "≤ 45 MB (binary; run with --binary)",
-			met: (arm) => (arm === "binary" ? kb(arm) <= 45 * 1024 : undefined),
-		}),
-	);
-}
-
-export async function clientAborts(ctx: BenchContext): Promise<void> {
-	const { params } = ctx;
-	const total = params.aborts;
-	await configureMock(ctx, { tokens: 50, intervalMs: 20, ttftMs: 0 });
-	const cells = {} as Record<Arm, { open: number; aborted: number; settleMs: number; before: number; after: number }>;
-	for (const arm of ctx.arms) {
-		const pid = hopPid(ctx, arm);
-		await mockStats(ctx, true);
-		const before = pid ? await rssKb(pid) : Number.NaN;
-		const target = targetFor(arm, ctx.origins, true);
-		let failed = 0;
-		await pool(total, params.abortConcurrency, async () => {
-			const result = await streamOnce(target, { expectTokens: 50, timeoutMs: 10_000, abortAfterFirst: true });
-			if (!result.ok) failed++;
-		});
-		// The hop and the mock learn of the abort asynchronously: give them a bounded while to close upstream streams.
-		const start = performance.now();
-		let stats = await mockStats(ctx);
-		while (stats.open > 0 && performance.now() - start < 5000) {
-			await Bun.sleep(50);
-			stats = await mockStats(ctx);
-		}
-		const settleMs = performance.now() - start;
-		await Bun.sleep(1000);
-		const after = pid ? await rssKb(pid) : Number.NaN;
-		cells[arm] = { open: stats.open, aborted: stats.aborted, settleMs, before, after };
-		if (failed > 0) ctx.report.notes.push(`aborts [${arm}]: ${failed} requests failed before their first token`);
-	}
-	const open = (arm: Arm) => {
-		const cell = cells[arm];
-		return `${cell.open} open${cell.open === 0 ? ` (${ms(cell.settleMs)})` : ""}, ${cell.aborted} aborted`;
-	};
-	const growth = (arm: Arm) => cells[arm].after - cells[arm].before;
-	const recovered = (arm: Arm) => growth(arm) <= Math.max(10 * 1024, cells[arm].before * 0.1);
-	ctx.report.rows.push(
-		makeRow(ctx, `${total} client aborts after the 1st token: upstream streams left open`, {
-			direct: open("direct"),
-			value: open,
-			ratio: () => "",
-			target: "0 open",
-			met: (arm) => cells[arm].open === 0,
-		}),
-		makeRow(ctx, "RSS before → after the aborts", {
-			value: (arm) => `${mb(cells[arm].before)} → ${mb(cells[arm].after)}`,
-			ratio: () => "",
-			target: "≤ +10 MB or +10 %",
-			met: recovered,
+			target: binary ? "≤ 50 MB (binary)" : "≤ 50 MB (binary; run with --binary)",
+			met: (arm) => (arm === "binary" ? kb(arm) <= 50 * 1024 : undefined),
 		}),
 	);
 }

@@ -33,6 +33,9 @@ export function num(value: number, unit = "", digits = 0): string {
 	return `${value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })}${unit}`;
 }
 
+/** A size in KB as MB with one decimal. */
+export const mb = (kb: number) => num(kb / 1024, " MB", 1);
+
 /**
  * A product's added time against the pass-through's. When the pass-through added nothing measurable (its figure is
  * within noise of direct, or below it), that quotient means nothing: the two arms' whole figures are compared instead,
