@@ -23,29 +23,31 @@ export async function shortStreams(ctx: BenchContext): Promise<void> {
 	const perRound = Math.ceil(params.shortStreams / ROUNDS);
 	await configureMock(ctx, { tokens: TOKENS, intervalMs: INTERVAL_MS, ttftMs: INTERVAL_MS });
 	const arms = hops(ctx);
-	const spent = {} as Record<Arm, { cpuMs: number; tokens: number; streams: number; failed: number }>;
 	const run = async (arm: Arm, streams: number) => {
-		const own = spent[arm];
 		const target = targetFor(arm, ctx.origins, true);
+		const got = { tokens: 0, failed: 0 };
 		await pool(streams, c, async () => {
 			const result = await streamOnce(target, { expectTokens: TOKENS, timeoutMs: 10_000 });
-			own.tokens += result.tokens;
-			own.streams++;
-			if (!result.ok) own.failed++;
+			got.tokens += result.tokens;
+			if (!result.ok) got.failed++;
 		});
+		return got;
 	};
+	const spent = {} as Record<Arm, { cpuMs: number; tokens: number; failed: number }>;
 	for (const arm of arms) {
-		spent[arm] = { cpuMs: 0, tokens: 0, streams: 0, failed: 0 };
 		await run(arm, 2 * c);
-		spent[arm] = { cpuMs: 0, tokens: 0, streams: 0, failed: 0 };
+		spent[arm] = { cpuMs: 0, tokens: 0, failed: 0 };
 	}
 	for (let round = 0; round < ROUNDS; round++) {
 		for (const arm of rotation(arms, round)) {
 			const pid = hopPid(ctx, arm) as number;
 			const stop = await watchCpu(ctx, arm);
 			const before = await cpuMs(pid);
-			await run(arm, perRound);
-			spent[arm].cpuMs += (await cpuMs(pid)) - before;
+			const got = await run(arm, perRound);
+			const own = spent[arm];
+			own.cpuMs += (await cpuMs(pid)) - before;
+			own.tokens += got.tokens;
+			own.failed += got.failed;
 			const note = rigNote(`short streams round ${round + 1}`, arm, await stop());
 			if (note) ctx.report.notes.push(note);
 		}
