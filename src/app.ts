@@ -85,9 +85,7 @@ export function createApp(deps: AppDeps) {
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.onParse({ as: "global" }, async ({ request }) => {
 			const record = deps.requests.recordOf(request);
-			const body = await readJsonBody(request, maxBytes, (bytes) => {
-				record.bodyBytes = bytes;
-			});
+			const body = await readJsonBody(request, maxBytes, record);
 			// What the limits reserve for the request, read once here rather than by every protocol.
 			record.maxTokens = requestedMaxTokens(body);
 			return body;

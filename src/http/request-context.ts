@@ -68,6 +68,9 @@ function wholeOutcome(status: number): Outcome {
 	return status >= 400 ? "failed" : "complete";
 }
 
+/** Without inbound keys every model is allowed (a key's own check replaces this). */
+const allowsAll = () => true;
+
 // Like Hono's request-id middleware: a client-chosen id is echoed only when it is short and plain.
 const SANE_ID = /^[\w.-]{1,128}$/;
 
@@ -83,7 +86,7 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			record = {
 				id: given && SANE_ID.test(given) ? given : crypto.randomUUID(),
 				startMs: performance.now(),
-				allows: () => true,
+				allows: allowsAll,
 			};
 			records.set(request, record);
 		}
