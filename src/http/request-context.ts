@@ -8,6 +8,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import { failureKind, type ProxyError } from "../core/proxy-error.ts";
 import type { Outcome, ProxyMetrics } from "../metrics/proxy-metrics.ts";
+import { writeLine } from "./log-line.ts";
 
 export type { Outcome } from "../metrics/proxy-metrics.ts";
 
@@ -113,7 +114,7 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			const level = status >= 500 ? "error" : status >= 400 || outcome !== "complete" ? "warn" : "info";
 			// A reload may change the level of the logger this line comes from.
 			if (lines.level !== log.level) lines.level = log.level;
-			lines[level]({
+			writeLine(lines, level, {
 				reqId: record.id,
 				method: request.method,
 				path: pathOf(request.url),
