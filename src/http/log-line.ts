@@ -1,7 +1,7 @@
 /**
  * The request's log line written straight to the logger's stream, as the same bytes pino writes for it: pino's
  * general path (its log method, message formatting, the diagnostics channel around its serializer, the serializer and
- * stringifier lookups per key) cost about 3 µs of the 45 a request takes in process. The line's fields are flat and
+ * stringifier lookups per key) cost about 2 µs of the 45 a request takes in process. The line's fields are flat and
  * known: strings, finite numbers and booleans, none of them a key or a header.
  */
 import pino, { type Logger } from "pino";
