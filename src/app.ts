@@ -10,7 +10,7 @@ import { DOCS_SCRIPT_PATH, docsScript } from "./http/docs-assets.ts";
 import { toProxyError } from "./http/errors.ts";
 import { inboundAuth } from "./http/inbound-auth.ts";
 import { readJsonBody, tooLarge } from "./http/json-body.ts";
-import { pathOf, recordFailure, requestContext } from "./http/request-context.ts";
+import { pathOf, recordFailure, requestContext, requestIds, withRequestId } from "./http/request-context.ts";
 import { PROXY_VERSION } from "./lib/version.ts";
 import { requestedMaxTokens } from "./limits/reservation.ts";
 import type { AppDeps } from "./pipeline/deps.ts";
@@ -35,7 +35,7 @@ const PROTOCOLS = [anthropicProtocol, responsesProtocol, openAIProtocol, ollamaP
 /** Each API family's errors come in its own shape: the first protocol that owns the path writes them. */
 function errorFor(pathname: string, error: ProxyError, requestId: string): Response {
 	const protocol = PROTOCOLS.find((p) => p.owns(pathname)) ?? ollamaProtocol;
-	return protocol.errorResponse(error, requestId);
+	return withRequestId(protocol.errorResponse(error, requestId), requestId, pathname);
 }
 
 export function createApp(deps: AppDeps) {
@@ -50,6 +50,7 @@ export function createApp(deps: AppDeps) {
 			maxRequestBodySize: maxBytes + 1024 * 1024,
 		},
 	})
+		.use(requestIds(deps.requests))
 		.use(
 			apiDocs({
 				path: "/swagger",
@@ -66,7 +67,7 @@ export function createApp(deps: AppDeps) {
 			}),
 		)
 		.use(requestContext(deps.requests))
-		.use(cors(deps.settings.cors))
+		.use(cors(deps.settings.cors, deps.requests))
 		.use(inboundAuth(deps.settings.keys, deps.requests, errorFor))
 		.onRequest(({ request }) => {
 			const declared = Number(request.headers.get("content-length") ?? 0);
@@ -84,9 +85,7 @@ export function createApp(deps: AppDeps) {
 		// Routes also declare `parse: "json"`, which only documents the body as JSON in the OpenAPI spec: this parser runs first.
 		.onParse({ as: "global" }, async ({ request }) => {
 			const record = deps.requests.recordOf(request);
-			const body = await readJsonBody(request, maxBytes, (bytes) => {
-				record.bodyBytes = bytes;
-			});
+			const body = await readJsonBody(request, maxBytes, record);
 			// What the limits reserve for the request, read once here rather than by every protocol.
 			record.maxTokens = requestedMaxTokens(body);
 			return body;

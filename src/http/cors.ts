@@ -5,13 +5,14 @@
  */
 import { Elysia } from "elysia";
 import { globMatcher } from "../lib/glob.ts";
+import { pathOf, type RequestLog, requestIdHeaders } from "./request-context.ts";
 
 // Anthropic's browser SDK sends its version, beta and direct-access headers on every call (Ollama's list lacks them).
 const ALLOWED_HEADERS =
 	"Authorization, Content-Type, User-Agent, Accept, X-Requested-With, X-Api-Key, X-Request-Id, Anthropic-Version, Anthropic-Beta, Anthropic-Dangerous-Direct-Browser-Access";
 const ALLOWED_METHODS = "GET, HEAD, POST, DELETE, OPTIONS";
 
-export function cors(config: { origins: string[] } | undefined) {
+export function cors(config: { origins: string[] } | undefined, requests: RequestLog) {
 	const plugin = new Elysia({ name: "cors" });
 	if (!config) return plugin;
 	const allowed = globMatcher(config.origins);
@@ -25,7 +26,9 @@ export function cors(config: { origins: string[] } | undefined) {
 			"access-control-expose-headers":
 				"x-request-id, request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset",
 		};
-		Object.assign(set.headers, headers);
+		// The id comes first, as it always did: Elysia merges `set.headers` into the answer in this order (and rebuilds the
+		// answer for it, which a browser's request pays).
+		Object.assign(set.headers, requestIdHeaders(requests.recordOf(request).id, pathOf(request.url)), headers);
 		if (request.method === "OPTIONS") {
 			return new Response(null, {
 				status: 204,

@@ -31,18 +31,18 @@ async function bodyText(request: Request): Promise<string> {
 	return new TextDecoder().decode(plain);
 }
 
-/** `measured` hears the body's size in bytes (decompressed), for the limits' estimate of its prompt. */
+/** `measured.bodyBytes` is given the body's size in bytes (decompressed), for the limits' estimate of its prompt. */
 export async function readJsonBody(
 	request: Request,
 	maxBytes: number,
-	measured?: (bytes: number) => void,
+	measured?: { bodyBytes?: number },
 ): Promise<unknown> {
 	const text = await bodyText(request);
 	if (text.length === 0) throw new ProxyError(400, "missing request body");
 	const bytes = Buffer.byteLength(text);
 	// A chunked body has no content-length to check up front.
 	if (bytes > maxBytes) throw tooLarge(maxBytes);
-	measured?.(bytes);
+	if (measured) measured.bodyBytes = bytes;
 	if (nestingDepth(text, MAX_DEPTH) > MAX_DEPTH)
 		throw new ProxyError(400, `request body is nested more than ${MAX_DEPTH} levels deep`);
 	try {

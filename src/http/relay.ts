@@ -32,11 +32,13 @@ export function relayed(
 	body = upstream.body,
 	names: readonly string[] = RELAYED_HEADERS,
 ): Response {
-	const headers = new Headers();
+	// A plain record: Bun builds the response's headers from it, where a Headers object would be built and then copied.
+	const headers: Record<string, string> = {};
+	const given = upstream.headers;
 	for (const name of names) {
-		const value = upstream.headers.get(name);
+		const value = given.get(name);
 		const as = UPSTREAM_ID.has(name) ? "x-upstream-request-id" : name;
-		if (value && !headers.has(as)) headers.set(as, value);
+		if (value && headers[as] === undefined) headers[as] = value;
 	}
 	return new Response(body, { status: upstream.status, headers });
 }

@@ -8,6 +8,7 @@ import { Elysia } from "elysia";
 import type { Logger } from "pino";
 import { failureKind, type ProxyError } from "../core/proxy-error.ts";
 import type { Outcome, ProxyMetrics } from "../metrics/proxy-metrics.ts";
+import { writeLine } from "./log-line.ts";
 
 export type { Outcome } from "../metrics/proxy-metrics.ts";
 
@@ -68,6 +69,9 @@ function wholeOutcome(status: number): Outcome {
 	return status >= 400 ? "failed" : "complete";
 }
 
+/** Without inbound keys every model is allowed (a key's own check replaces this). */
+const allowsAll = () => true;
+
 // Like Hono's request-id middleware: a client-chosen id is echoed only when it is short and plain.
 const SANE_ID = /^[\w.-]{1,128}$/;
 
@@ -83,7 +87,7 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			record = {
 				id: given && SANE_ID.test(given) ? given : crypto.randomUUID(),
 				startMs: performance.now(),
-				allows: () => true,
+				allows: allowsAll,
 			};
 			records.set(request, record);
 		}
@@ -110,7 +114,7 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 			const level = status >= 500 ? "error" : status >= 400 || outcome !== "complete" ? "warn" : "info";
 			// A reload may change the level of the logger this line comes from.
 			if (lines.level !== log.level) lines.level = log.level;
-			lines[level]({
+			writeLine(lines, level, {
 				reqId: record.id,
 				method: request.method,
 				path: pathOf(request.url),
@@ -137,25 +141,53 @@ export function requestLog(log: Logger, metrics?: ProxyMetrics): RequestLog {
 	};
 }
 
-/** The Elysia side: stamps the id on every response, 404s included, and logs every answer that is not a stream. */
+/**
+ * The id on every answer. It is put on the `Response` itself, not in Elysia's `set.headers`: a response whose `set` is
+ * untouched is handed to Bun as it is, where one header in `set` makes Elysia rebuild it (`new Response` and a copy of
+ * its headers). Registered first, so that every route (`/swagger` too) has the hook; the answers Elysia does not map
+ * (errors, early answers from `onRequest`) carry the id from where they are built (`withRequestId`).
+ */
+export function requestIds(requests: RequestLog) {
+	return (
+		new Elysia({ name: "request-ids" })
+			// The record, with its start time, is made as the request comes in.
+			.onRequest(({ request }) => {
+				requests.recordOf(request);
+			})
+			.mapResponse({ as: "global" }, ({ request, path, responseValue, set }) => {
+				const id = requests.recordOf(request).id;
+				if (responseValue instanceof Response) withRequestId(responseValue, id, path);
+				// Any other value becomes a Response inside Elysia, which takes its headers from `set`.
+				else Object.assign(set.headers, requestIdHeaders(id, path));
+			})
+	);
+}
+
+/** The headers that carry a request's id; Anthropic's SDK reads its own name (exposed as `requestID`). */
+export function requestIdHeaders(id: string, pathname: string): Record<string, string> {
+	return pathname.startsWith("/v1/messages") ? { "x-request-id": id, "request-id": id } : { "x-request-id": id };
+}
+
+/** Puts the id on a response; a header it already has is kept (as Elysia's merge of `set.headers` kept it). */
+export function withRequestId(response: Response, id: string, pathname: string): Response {
+	const headers = response.headers;
+	if (!headers.has("x-request-id")) headers.set("x-request-id", id);
+	if (pathname.startsWith("/v1/messages") && !headers.has("request-id")) headers.set("request-id", id);
+	return response;
+}
+
+/** The Elysia side of the log: one line for every answer that is not a stream. */
 export function requestContext(requests: RequestLog) {
-	return new Elysia({ name: "request-context" })
-		.onRequest(({ request, set }) => {
-			const id = requests.recordOf(request).id;
-			set.headers["x-request-id"] = id;
-			// Anthropic's SDK reads its own header name (exposed as `requestID`).
-			if (pathOf(request.url).startsWith("/v1/messages")) set.headers["request-id"] = id;
-		})
-		.onAfterResponse({ as: "global" }, (ctx) => {
-			const { request, responseValue, set } = ctx;
-			const record = requests.recordOf(request);
-			// Only matched routes have a pattern; anything else shares one label, whatever its path.
-			record.route ??= "route" in ctx && typeof ctx.route === "string" ? ctx.route : "unmatched";
-			if (record.streaming) return;
-			const status =
-				record.status ?? (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
-			requests.end(request, { status });
-		});
+	return new Elysia({ name: "request-context" }).onAfterResponse({ as: "global" }, (ctx) => {
+		const { request, responseValue, set } = ctx;
+		const record = requests.recordOf(request);
+		// Only matched routes have a pattern; anything else shares one label, whatever its path.
+		record.route ??= "route" in ctx && typeof ctx.route === "string" ? ctx.route : "unmatched";
+		if (record.streaming) return;
+		const status =
+			record.status ?? (responseValue instanceof Response ? responseValue.status : Number(set.status ?? 200));
+		requests.end(request, { status });
+	});
 }
 
 /** The path of a request URL, without building a URL object on every request (`http://host:port/path?query`). */

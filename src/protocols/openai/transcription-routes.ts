@@ -11,7 +11,7 @@ import { badRequest, modelNotFound, ProxyError } from "../../core/proxy-error.ts
 import { toProxyError } from "../../http/errors.ts";
 import { tooLarge } from "../../http/json-body.ts";
 import { relayed } from "../../http/relay.ts";
-import { recordFailure } from "../../http/request-context.ts";
+import { recordFailure, withRequestId } from "../../http/request-context.ts";
 import type { AppDeps } from "../../pipeline/deps.ts";
 import { dispatch, routeFor } from "../../pipeline/dispatch.ts";
 import { openAIErrorResponse } from "./errors.ts";
@@ -25,8 +25,9 @@ export function transcriptionRoutes(deps: AppDeps) {
 	return new Elysia({ name: "transcriptions" })
 		.onError(({ code, error, request }) => {
 			const failure = toProxyError({ code, error, pathname: PATH, methodsFor: () => ["POST"] }, deps.log);
-			recordFailure(deps.requests.recordOf(request), failure);
-			return openAIErrorResponse(failure);
+			const record = deps.requests.recordOf(request);
+			recordFailure(record, failure);
+			return withRequestId(openAIErrorResponse(failure), record.id, PATH);
 		})
 		.post(
 			PATH,
