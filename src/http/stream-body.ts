@@ -2,11 +2,13 @@
  * A streamed answer whose first frame is produced before the response starts, so a failure up to then is a real
  * status with a JSON error; after it, a failure is a last frame in the stream's own format (an NDJSON error line, an
  * SSE error event) and never a fake success. Each value the source yields is written as soon as it exists, and the
- * source is asked for the next one only when the client has taken the last (back-pressure). A client that takes
+ * source is asked for the next one only when the client has taken the last (back-pressure); what the source holds
+ * already without a wait (`ready`) goes out with it. A client that takes
  * nothing for `stallMs` is cut off: the source is closed and the connection dropped, which frees the upstream
  * stream and the socket buffers a stalled reader holds; there is no frame to tell it, since it reads none.
  */
 import { ProxyError } from "../core/proxy-error.ts";
+import type { ReadyIterator } from "../core/upstream-chunks.ts";
 import { stallWatch } from "./stall-watch.ts";
 
 export type StreamOutcome<T> = {
@@ -40,7 +42,7 @@ export type StreamFormat<T> = {
 };
 
 export async function streamResponse<T>(
-	source: AsyncIterator<T>,
+	source: ReadyIterator<T>,
 	format: StreamFormat<T>,
 	options: StreamOptions<T>,
 ): Promise<Response> {
@@ -80,14 +82,20 @@ export async function streamResponse<T>(
 		async pull(controller) {
 			stall.pulling();
 			try {
-				const next = await source.next();
-				if (next.done) {
-					if (end({ aborted: false })) controller.close();
-					return;
+				let next = await source.next();
+				// Everything the source already holds (one socket read's events) goes out in this one pull.
+				for (;;) {
+					if (next.done) {
+						if (end({ aborted: false })) controller.close();
+						return;
+					}
+					if (ended) return;
+					last = next.value;
+					controller.enqueue(format.frame(next.value));
+					const ready = source.ready?.();
+					if (ready === undefined) break;
+					next = ready;
 				}
-				if (ended) return;
-				last = next.value;
-				controller.enqueue(format.frame(next.value));
 				stall.handed();
 			} catch (thrown) {
 				const error = thrown instanceof ProxyError ? thrown : options.toError(thrown);
