@@ -74,7 +74,15 @@ export function chatLines(ctx: StreamContext): LineTranslator<ChatResponse> {
 		(event) => {
 			const message: ChatResponse["message"] = { role: "assistant", content: event.content };
 			if (event.thinking) message.thinking = event.thinking;
-			return { ...head(), message, done: false, ...(event.logprobs.length > 0 && { logprobs: event.logprobs }) };
+			// Built in place, not spread: this runs once per streamed token.
+			const line: ChatResponse = {
+				model: ctx.model,
+				created_at: rfc3339(ctx.clock.wallTime()),
+				message,
+				done: false,
+			};
+			if (event.logprobs.length > 0) line.logprobs = event.logprobs;
+			return line;
 		},
 		(event, metrics) => {
 			// Tool calls go out whole, in their own chunk before the final one, as Ollama's template path sends them.
@@ -98,13 +106,15 @@ export function generateLines(ctx: StreamContext): LineTranslator<GenerateRespon
 	const head = () => ({ model: ctx.model, created_at: rfc3339(ctx.clock.wallTime()) });
 	return timedLines<GenerateResponse>(
 		ctx,
-		(event) => ({
-			...head(),
-			response: event.content,
-			...(event.thinking && { thinking: event.thinking }),
-			done: false,
-			...(event.logprobs.length > 0 && { logprobs: event.logprobs }),
-		}),
+		(event) => {
+			// Built in place, not spread: this runs once per streamed token. Keys in Ollama's order.
+			const created_at = rfc3339(ctx.clock.wallTime());
+			const line: GenerateResponse = event.thinking
+				? { model: ctx.model, created_at, response: event.content, thinking: event.thinking, done: false }
+				: { model: ctx.model, created_at, response: event.content, done: false };
+			if (event.logprobs.length > 0) line.logprobs = event.logprobs;
+			return line;
+		},
 		// A proxy has no token ids to give back; an empty `context` keeps clients that require the array working.
 		(event, metrics) => [
 			{ ...head(), response: "", done: true, done_reason: event.doneReason, context: [], ...metrics },
