@@ -32,6 +32,12 @@ export type Piece = {
 	stopSequence?: string;
 };
 
+/**
+ * An iterator of a stream's items that may also hand out, synchronously, the items it already holds (`ready`):
+ * undefined when the next one needs a wait. A consumer writes everything one socket read brought in one go.
+ */
+export type ReadyIterator<T> = AsyncIterator<T> & { ready?(): IteratorResult<T> | undefined };
+
 /** A call being assembled; `index` is the upstream's, which orders the finished calls. */
 export type PartialCall = { index: number; id: string; name: string; arguments: string };
 

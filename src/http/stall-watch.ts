@@ -14,28 +14,41 @@ export type StallWatch = {
 
 const UNWATCHED: StallWatch = { handed() {}, pulling() {}, stop() {} };
 
-export function stallWatch(stallMs: number | undefined, onStall: () => void): StallWatch {
-	if (stallMs === undefined) return UNWATCHED;
+/** One object per stream, its timer's callback static: no closures of its own. */
+class Watch implements StallWatch {
+	readonly #stallMs: number;
+	readonly #onStall: () => void;
 	// When the last chunk was handed over with no pull since (performance.now()), 0 while a pull runs.
-	let handedAt = 0;
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	let stopped = false;
-	const check = () => {
-		const waited = handedAt === 0 ? 0 : performance.now() - handedAt;
-		if (waited < stallMs) timer = setTimeout(check, stallMs - waited);
-		else if (!stopped) onStall();
-	};
-	return {
-		handed() {
-			handedAt = performance.now();
-			if (timer === undefined && !stopped) check();
-		},
-		pulling() {
-			handedAt = 0;
-		},
-		stop() {
-			stopped = true;
-			clearTimeout(timer);
-		},
-	};
+	#handedAt = 0;
+	#timer: ReturnType<typeof setTimeout> | undefined;
+	#stopped = false;
+
+	constructor(stallMs: number, onStall: () => void) {
+		this.#stallMs = stallMs;
+		this.#onStall = onStall;
+	}
+
+	static #check(watch: Watch): void {
+		const waited = watch.#handedAt === 0 ? 0 : performance.now() - watch.#handedAt;
+		if (waited < watch.#stallMs) watch.#timer = setTimeout(Watch.#check, watch.#stallMs - waited, watch);
+		else if (!watch.#stopped) watch.#onStall();
+	}
+
+	handed(): void {
+		this.#handedAt = performance.now();
+		if (this.#timer === undefined && !this.#stopped) Watch.#check(this);
+	}
+
+	pulling(): void {
+		this.#handedAt = 0;
+	}
+
+	stop(): void {
+		this.#stopped = true;
+		clearTimeout(this.#timer);
+	}
+}
+
+export function stallWatch(stallMs: number | undefined, onStall: () => void): StallWatch {
+	return stallMs === undefined ? UNWATCHED : new Watch(stallMs, onStall);
 }

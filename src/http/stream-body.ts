@@ -2,12 +2,14 @@
  * A streamed answer whose first frame is produced before the response starts, so a failure up to then is a real
  * status with a JSON error; after it, a failure is a last frame in the stream's own format (an NDJSON error line, an
  * SSE error event) and never a fake success. Each value the source yields is written as soon as it exists, and the
- * source is asked for the next one only when the client has taken the last (back-pressure). A client that takes
+ * source is asked for the next one only when the client has taken the last (back-pressure); what the source holds
+ * already without a wait (`ready`) goes out with it. A client that takes
  * nothing for `stallMs` is cut off: the source is closed and the connection dropped, which frees the upstream
  * stream and the socket buffers a stalled reader holds; there is no frame to tell it, since it reads none.
  */
 import { ProxyError } from "../core/proxy-error.ts";
-import { stallWatch } from "./stall-watch.ts";
+import type { ReadyIterator } from "../core/upstream-chunks.ts";
+import { type StallWatch, stallWatch } from "./stall-watch.ts";
 
 export type StreamOutcome<T> = {
 	/** The last value sent before the stream ended (the `done` object of a complete NDJSON answer). */
@@ -39,69 +41,97 @@ export type StreamFormat<T> = {
 	errorFrame(error: ProxyError): string;
 };
 
+/** The body's underlying source: one object per stream, its methods shared, no closures of its own. */
+class FrameSource<T> {
+	readonly #source: ReadyIterator<T>;
+	readonly #format: StreamFormat<T>;
+	readonly #options: StreamOptions<T>;
+	readonly #first: IteratorResult<T>;
+	readonly #stall: StallWatch;
+	#last: T | undefined;
+	#ended = false;
+	// The body's controller, for the stall watch to drop the connection through.
+	#controller: ReadableStreamDefaultController<string> | undefined;
+
+	constructor(source: ReadyIterator<T>, format: StreamFormat<T>, options: StreamOptions<T>, first: IteratorResult<T>) {
+		this.#source = source;
+		this.#format = format;
+		this.#options = options;
+		this.#first = first;
+		this.#last = first.done ? undefined : first.value;
+		this.#stall = stallWatch(options.stallMs, this.#stalled);
+	}
+
+	#stalled = (): void => {
+		if (!this.#end({ aborted: false, stalled: true })) return;
+		// Erroring the body makes Bun drop the connection (a frame would only wait behind the others). Bun prints any
+		// reason given, AbortErrors included, as a server error: the log line says why instead.
+		this.#controller?.error(undefined);
+		this.#source.return?.(undefined)?.catch(() => undefined);
+	};
+
+	#end(outcome: Omit<StreamOutcome<T>, "last">): boolean {
+		if (this.#ended) return false;
+		this.#ended = true;
+		this.#stall.stop();
+		this.#options.onEnd({ ...outcome, last: this.#last });
+		return true;
+	}
+
+	start(controller: ReadableStreamDefaultController<string>): void {
+		this.#controller = controller;
+		const first = this.#first;
+		if (first.done) {
+			controller.close();
+			this.#end({ aborted: false });
+		} else {
+			controller.enqueue(this.#format.frame(first.value));
+			this.#stall.handed();
+		}
+	}
+
+	async pull(controller: ReadableStreamDefaultController<string>): Promise<void> {
+		this.#stall.pulling();
+		try {
+			let next = await this.#source.next();
+			// Everything the source already holds (one socket read's events) goes out in this one pull.
+			for (;;) {
+				if (next.done) {
+					if (this.#end({ aborted: false })) controller.close();
+					return;
+				}
+				if (this.#ended) return;
+				this.#last = next.value;
+				controller.enqueue(this.#format.frame(next.value));
+				const ready = this.#source.ready?.();
+				if (ready === undefined) break;
+				next = ready;
+			}
+			this.#stall.handed();
+		} catch (thrown) {
+			const error = thrown instanceof ProxyError ? thrown : this.#options.toError(thrown);
+			// After a client abort the stream is already cancelled: there is nobody left to tell.
+			if (this.#end({ error, aborted: false })) {
+				controller.enqueue(this.#format.errorFrame(error));
+				controller.close();
+			}
+		}
+	}
+
+	async cancel(): Promise<void> {
+		this.#end({ aborted: true });
+		await this.#source.return?.(undefined);
+	}
+}
+
 export async function streamResponse<T>(
-	source: AsyncIterator<T>,
+	source: ReadyIterator<T>,
 	format: StreamFormat<T>,
 	options: StreamOptions<T>,
 ): Promise<Response> {
 	// Errors here propagate to the caller: nothing has been sent yet.
 	const first = await source.next();
-	let last: T | undefined = first.done ? undefined : first.value;
-	let ended = false;
-	// The body's controller, for the stall watch to drop the connection through.
-	let controller: ReadableStreamDefaultController<string> | undefined;
-	const stall = stallWatch(options.stallMs, () => {
-		if (!end({ aborted: false, stalled: true })) return;
-		// Erroring the body makes Bun drop the connection (a frame would only wait behind the others). Bun prints any
-		// reason given, AbortErrors included, as a server error: the log line says why instead.
-		controller?.error(undefined);
-		source.return?.(undefined)?.catch(() => undefined);
-	});
-	const end = (outcome: Omit<StreamOutcome<T>, "last">) => {
-		if (ended) return false;
-		ended = true;
-		stall.stop();
-		options.onEnd({ ...outcome, last });
-		return true;
-	};
-
 	// Bun writes string chunks of a response body as UTF-8 itself: no encoder pass per frame.
-	const body = new ReadableStream<string>({
-		start(started) {
-			controller = started;
-			if (first.done) {
-				started.close();
-				end({ aborted: false });
-			} else {
-				started.enqueue(format.frame(first.value));
-				stall.handed();
-			}
-		},
-		async pull(controller) {
-			stall.pulling();
-			try {
-				const next = await source.next();
-				if (next.done) {
-					if (end({ aborted: false })) controller.close();
-					return;
-				}
-				if (ended) return;
-				last = next.value;
-				controller.enqueue(format.frame(next.value));
-				stall.handed();
-			} catch (thrown) {
-				const error = thrown instanceof ProxyError ? thrown : options.toError(thrown);
-				// After a client abort the stream is already cancelled: there is nobody left to tell.
-				if (end({ error, aborted: false })) {
-					controller.enqueue(format.errorFrame(error));
-					controller.close();
-				}
-			}
-		},
-		async cancel() {
-			end({ aborted: true });
-			await source.return?.(undefined);
-		},
-	});
+	const body = new ReadableStream<string>(new FrameSource(source, format, options, first));
 	return new Response(body, { headers: { "content-type": format.contentType, ...format.headers } });
 }

@@ -6,6 +6,7 @@
  */
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { Completion } from "openai/resources/completions";
+import type { ReadyIterator } from "../core/upstream-chunks.ts";
 import { UsageScan } from "../limits/usage-scan.ts";
 import type { Upstream } from "../upstream/upstream.ts";
 import type { LimitTicket } from "./limit-ticket.ts";
@@ -44,38 +45,60 @@ function seeCompletion(ticket: LimitTicket, chunk: Completion): void {
 /**
  * The same chunks, each seen first. Written as a bare iterator, not a generator: a generator's `return()` waits
  * for a pending `next()`, and a client leaving a quiet stream must reach the upstream at once. Each `next()` adds
- * one reaction to the source's promise, not an async function of its own.
+ * one reaction to the source's promise, not an async function of its own; what the source holds already (`ready`)
+ * is seen and handed on without one.
  */
-function observed<T>(
-	source: AsyncIterable<T>,
-	ticket: LimitTicket,
-	see: (ticket: LimitTicket, item: T) => void,
-): AsyncIterable<T> {
-	return {
-		[Symbol.asyncIterator]() {
-			const it = source[Symbol.asyncIterator]();
-			const seen = (result: IteratorResult<T>) => {
-				if (!result.done) see(ticket, result.value);
-				return result;
-			};
-			const broke = (error: unknown): never => {
-				ticket.cut();
-				throw error;
-			};
-			return {
-				next: () => {
-					try {
-						return it.next().then(seen, broke);
-					} catch (error) {
-						return Promise.reject(broke(error));
-					}
-				},
-				return: (value?: unknown) =>
-					it.return ? it.return(value) : Promise.resolve({ done: true as const, value: value as T }),
-			};
-		},
+class Observed<T> implements AsyncIterableIterator<T> {
+	readonly #it: ReadyIterator<T>;
+	readonly #ticket: LimitTicket;
+	readonly #see: (ticket: LimitTicket, item: T) => void;
+
+	constructor(source: AsyncIterable<T>, ticket: LimitTicket, see: (ticket: LimitTicket, item: T) => void) {
+		this.#it = source[Symbol.asyncIterator]();
+		this.#ticket = ticket;
+		this.#see = see;
+	}
+
+	[Symbol.asyncIterator](): this {
+		return this;
+	}
+
+	#seen = (result: IteratorResult<T>): IteratorResult<T> => {
+		if (!result.done) this.#see(this.#ticket, result.value);
+		return result;
 	};
+
+	#broke = (error: unknown): never => {
+		this.#ticket.cut();
+		throw error;
+	};
+
+	next(): Promise<IteratorResult<T>> {
+		try {
+			return this.#it.next().then(this.#seen, this.#broke);
+		} catch (error) {
+			return Promise.reject(this.#broke(error));
+		}
+	}
+
+	ready(): IteratorResult<T> | undefined {
+		if (!this.#it.ready) return undefined;
+		let result: IteratorResult<T> | undefined;
+		try {
+			result = this.#it.ready();
+		} catch (error) {
+			this.#broke(error);
+		}
+		return result && this.#seen(result);
+	}
+
+	return(value?: unknown): Promise<IteratorResult<T>> {
+		return this.#it.return ? this.#it.return(value) : Promise.resolve({ done: true as const, value: value as T });
+	}
 }
+
+const observed = <T>(source: AsyncIterable<T>, ticket: LimitTicket, see: (ticket: LimitTicket, item: T) => void) =>
+	new Observed(source, ticket, see);
 
 /** The same response, its body read through a usage scan; the ticket hears when it ends. */
 export function meteredResponse(response: Response, ticket: LimitTicket): Response {

@@ -8,10 +8,13 @@ import type { ResolvedUpstream } from "../config/settings.ts";
 import { ProxyError } from "../core/proxy-error.ts";
 import type { BodyWatch } from "../http/relay.ts";
 import { upstreamFailure } from "./errors.ts";
+import { EventRelay, type RelayStart } from "./event-relay.ts";
+import { bodyReader } from "./http-client.ts";
 import { type BodyFormat, bodyFormat, watchIdle } from "./idle-watch.ts";
 import { ollamaRunning, ollamaTags } from "./ollama-tags.ts";
 import { prebuiltPost } from "./prebuilt-post.ts";
 import { ollamaRoot, ownsAuthorization, sdkClient } from "./sdk-client.ts";
+import type { ByteReader } from "./socket-body.ts";
 import { sseDecoder } from "./sse-decoder.ts";
 import { callTimers } from "./timers.ts";
 import { sharedTransport, type Transport } from "./transport.ts";
@@ -28,11 +31,6 @@ export type UpstreamOptions = {
 	keyHint?: string;
 	/** How requests are sent; by default the process-wide transport bounded by `max_upstream_connections`. */
 	transport?: Transport;
-};
-
-type ByteReader = {
-	read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
-	cancel(): Promise<void>;
 };
 
 export function createUpstream(settings: ResolvedUpstream, options: UpstreamOptions = {}): Upstream {
@@ -86,83 +84,59 @@ export function createUpstream(settings: ResolvedUpstream, options: UpstreamOpti
 	 * machinery per chunk.
 	 * Errors before the first event reject here, so the route can still answer with a real status (or retry).
 	 */
-	async function streamed<T>(scope: CallScope, start: (signal: AbortSignal) => PromiseLike<Response>, whole: boolean) {
+	async function streamed<T>(
+		scope: CallScope,
+		start: (signal: AbortSignal) => PromiseLike<Response>,
+		whole: boolean,
+	): Promise<AsyncIterableIterator<T>> {
 		const { timers, fail } = begin(scope, whole);
-		const decoder = sseDecoder();
-		let reader: ByteReader | undefined;
-		let events: string[] = [];
-		let next = 0;
-		let ended = false;
-		let first: T | undefined;
-		const read = async () => {
-			timers.waiting();
-			const part = await (reader as NonNullable<typeof reader>).read();
-			events = part.done ? decoder.end() : decoder.push(part.value);
-			next = 0;
-			ended = part.done;
-		};
-		// A timer that aborted the read may surface as a quiet end of the body: it must still be an error.
-		const checkExpired = () => {
-			const expired = timers.expired();
-			if (expired) throw new ProxyError(504, expired, {}, "timeout");
-		};
-		const close = () => {
-			timers.dispose();
-			// Leaving early (the client went away) must close the upstream stream too.
-			reader?.cancel().catch(() => undefined);
+		const at: RelayStart<T> = {
+			reader: undefined,
+			decoder: sseDecoder(),
+			events: [],
+			next: 0,
+			ended: false,
+			first: undefined,
 		};
 		try {
 			const response = await start(timers.signal);
 			timers.headersArrived();
 			if (response.headers.get("content-type")?.includes("application/json")) {
 				// A server that ignored `stream: true`: its whole answer is the one and only event.
-				events = [JSON.stringify(wholeAnswerAsChunk(await response.json()))];
-				ended = true;
+				at.events = [JSON.stringify(wholeAnswerAsChunk(await response.json()))];
+				at.ended = true;
 			} else {
 				if (!response.body) throw new ProxyError(502, "upstream sent no body", {}, "stream");
-				reader = response.body.getReader() as ByteReader;
+				at.reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
 			}
-			if (scope.answeredByHeaders && reader) {
+			if (scope.answeredByHeaders && at.reader) {
 				// The first chunk is then read by the relay below, under the idle limit, once the client asks for it.
 				timers.chunkArrived();
-				return relay();
+				return new EventRelay(at, timers, fail);
 			}
-			while (events.length === 0 && !ended) await read();
-			checkExpired();
+			while (at.events.length === 0 && !at.ended) {
+				timers.waiting();
+				const part = await (at.reader as ByteReader).read();
+				at.events = part.done ? at.decoder.end() : at.decoder.push(part.value);
+				at.ended = part.done;
+			}
+			// A timer that aborted the read may surface as a quiet end of the body: it must still be an error.
+			const expired = timers.expired();
+			if (expired) throw new ProxyError(504, expired, {}, "timeout");
 			// The first event is parsed here, so an error object or malformed JSON in it is still a failure before the
 			// first byte: a real status for the client, and a retry or a fallback where the route allows one.
-			const data = events[next];
+			const data = at.events[0];
 			if (data !== undefined && data !== "[DONE]") {
-				first = parseEvent<T>(data);
-				next++;
+				at.first = parseEvent<T>(data);
+				at.next = 1;
 			}
 			timers.chunkArrived();
 		} catch (error) {
-			close();
+			timers.dispose();
+			at.reader?.cancel().catch(() => undefined);
 			throw fail(error);
 		}
-		return relay();
-
-		async function* relay(): AsyncGenerator<T> {
-			try {
-				if (first !== undefined) yield first;
-				for (;;) {
-					while (next < events.length) {
-						const data = events[next++] as string;
-						if (data === "[DONE]") return;
-						yield parseEvent<T>(data);
-					}
-					if (ended) break;
-					await read();
-					timers.chunkArrived();
-				}
-				checkExpired();
-			} catch (error) {
-				throw fail(error);
-			} finally {
-				close();
-			}
-		}
+		return new EventRelay(at, timers, fail);
 	}
 
 	/** A relayed body under the idle limit, ended in its own format when the upstream goes quiet; watched for routes. */

@@ -7,6 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import { type ByteReader, SocketBody, webBody } from "./socket-body.ts";
 
 export type UpstreamFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 /** A fetch that also says when the answer's body is over: read to its end, failed or cancelled (or there was none). */
@@ -21,7 +22,6 @@ type Outgoing = {
 	signal: AbortSignal | null | undefined;
 };
 
-const BODY_HIGH_WATER_MARK = 64 * 1024;
 // Codes of a keep-alive connection the server closed while it sat in the pool: the request never reached it.
 const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
 
@@ -81,64 +81,15 @@ const DECODERS: Record<string, Decoder> = {
 	br: createBrotliDecompress,
 };
 
+// The direct reader of each pool answer's body, for the streamed-answer loop (see `bodyReader`).
+const readers = new WeakMap<Response, SocketBody>();
+
 /**
- * The response body as a web stream that reads as fast as its consumer does. Cancelling it closes the connection;
- * a connection that closes before the body is complete errors it, never a quiet end.
+ * A reader of the response's body: for an answer from the pool, its socket's data without a web stream in between
+ * (the body's web stream then stays unread: one of the two, never both); for any other response, its body's reader.
  */
-function bodyStream(
-	req: http.ClientRequest,
-	res: http.IncomingMessage,
-	decoder: Decoder | undefined,
-	signal: AbortSignal | null | undefined,
-	onEnd: () => void,
-): ReadableStream<Uint8Array> {
-	const source: NodeJS.ReadableStream = decoder ? res.pipe(decoder()) : res;
-	let finished = false;
-	let over = false;
-	// A cancel can still come after the end (chunks not yet read): the body is over only once.
-	const finish = () => {
-		finished = true;
-		if (over) return;
-		over = true;
-		onEnd();
-	};
-	return new ReadableStream<Uint8Array>(
-		{
-			start(controller) {
-				const fail = (error: unknown) => {
-					if (finished) return;
-					finish();
-					controller.error(signal?.aborted ? abortError(signal) : error);
-				};
-				source.on("data", (chunk: Uint8Array) => {
-					if (finished) return;
-					controller.enqueue(chunk);
-					if ((controller.desiredSize ?? 0) <= 0) source.pause();
-				});
-				source.on("end", () => {
-					if (finished) return;
-					finish();
-					controller.close();
-				});
-				const cut = () => fail(new Error("upstream connection closed before the answer was complete"));
-				// The connection's own error says only "aborted": what the client needs to hear is that the answer broke off.
-				res.on("error", cut);
-				res.on("close", () => {
-					if (!res.complete) cut();
-				});
-				if (source !== res) source.on("error", fail);
-			},
-			pull() {
-				source.resume();
-			},
-			cancel() {
-				// A body that has already arrived whole left its connection to the pool: that one is not this stream's to close.
-				if (!over) req.destroy();
-				finish();
-			},
-		},
-		{ highWaterMark: BODY_HIGH_WATER_MARK, size: (chunk) => chunk?.byteLength ?? 0 },
-	);
+export function bodyReader(response: Response & { body: ReadableStream<Uint8Array> }): ByteReader {
+	return readers.get(response) ?? (response.body.getReader() as ByteReader);
 }
 
 function toResponse(
@@ -162,10 +113,13 @@ function toResponse(
 	if (empty) {
 		res.on("error", () => undefined);
 		res.resume();
+		onEnd();
+		return new Response(null, { status, statusText: res.statusMessage ?? "", headers });
 	}
-	if (empty) onEnd();
-	const body = empty ? null : bodyStream(req, res, decoder, request.signal, onEnd);
-	return new Response(body, { status, statusText: res.statusMessage ?? "", headers });
+	const body = new SocketBody(req, res, decoder ? res.pipe(decoder()) : res, request.signal, onEnd);
+	const response = new Response(webBody(body), { status, statusText: res.statusMessage ?? "", headers });
+	readers.set(response, body);
+	return response;
 }
 
 function send(agents: Record<string, http.Agent>, request: Outgoing, onEnd: () => void): Promise<Response> {

@@ -3,33 +3,39 @@
  * may end anywhere, inside a line or inside a UTF-8 character; comments (`: ping`) and the other fields (`event`,
  * `id`, `retry`) are skipped; several `data` lines of one event are joined with a newline, as the SSE spec says.
  */
+const CR = 13;
+const SPACE = 32;
+const STREAMING = { stream: true };
+
 export function sseDecoder() {
 	const text = new TextDecoder();
 	let buffer = "";
-	let data: string[] = [];
+	// The event's data so far, its lines joined with "\n"; null before its first `data` line.
+	let data: string | null = null;
 
 	function drain(): string[] {
 		const events: string[] = [];
 		let start = 0;
 		for (let end = buffer.indexOf("\n"); end >= 0; end = buffer.indexOf("\n", start)) {
-			let line = buffer.slice(start, end);
-			start = end + 1;
-			if (line.endsWith("\r")) line = line.slice(0, -1);
-			if (line === "") {
-				if (data.length > 0) events.push(data.join("\n"));
-				data = [];
-			} else if (line.startsWith("data:")) {
-				data.push(line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5));
+			// A line ends in "\n" or "\r\n"; the "\r" is not part of it.
+			const stop = end > start && buffer.charCodeAt(end - 1) === CR ? end - 1 : end;
+			if (stop === start) {
+				if (data !== null) events.push(data);
+				data = null;
+			} else if (buffer.startsWith("data:", start)) {
+				const value = buffer.slice(buffer.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, stop);
+				data = data === null ? value : `${data}\n${value}`;
 			}
+			start = end + 1;
 		}
-		buffer = buffer.slice(start);
+		buffer = start === buffer.length ? "" : buffer.slice(start);
 		return events;
 	}
 
 	return {
 		/** The events completed by these bytes. */
 		push(bytes: Uint8Array): string[] {
-			buffer += text.decode(bytes, { stream: true });
+			buffer += text.decode(bytes, STREAMING);
 			return drain();
 		},
 		/** The event left open when the stream ends without a blank line after it. */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { once } from "node:events";
 import { createServer, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
-import { nodePoolFetch as upstreamFetch } from "../../src/upstream/http-client.ts";
+import { bodyReader, nodePoolFetch as upstreamFetch } from "../../src/upstream/http-client.ts";
 
 const servers: { stop(force?: boolean): unknown }[] = [];
 afterEach(() => {
@@ -422,5 +422,122 @@ try {
 
 	test.each<Via>(["pool", "transport"])("%s: without that CA the certificate is refused", async (via) => {
 		expect(await fetchInChild(tlsServer(), {}, via)).toBe("error: self signed certificate");
+	});
+});
+
+describe("the direct reader of a pool answer (bodyReader)", () => {
+	const text = (part: { value?: Uint8Array }) => new TextDecoder().decode(part.value);
+
+	test("reads the socket's chunks in order, then the end; onEnd once; the web body is not the one read", async () => {
+		const next = Promise.withResolvers<void>();
+		const url = serve(
+			() =>
+				new Response(
+					new ReadableStream({
+						async start(controller) {
+							controller.enqueue(new TextEncoder().encode("one"));
+							await next.promise;
+							controller.enqueue(new TextEncoder().encode("two"));
+							controller.close();
+						},
+					}),
+				),
+		);
+		let ends = 0;
+		const response = await upstreamFetch(4)(`${url}/`, {}, () => ends++);
+		const reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
+		expect(text(await reader.read())).toBe("one");
+		next.resolve();
+		expect(text(await reader.read())).toBe("two");
+		expect(await reader.read()).toEqual({ done: true, value: undefined });
+		expect(await reader.read()).toEqual({ done: true, value: undefined });
+		expect(ends).toBe(1);
+		expect(response.bodyUsed).toBe(false);
+	});
+
+	test("a response from elsewhere is read through its own body", async () => {
+		const reader = bodyReader(new Response("plain") as Response & { body: ReadableStream<Uint8Array> });
+		expect(text(await reader.read())).toBe("plain");
+	});
+
+	test("a body bigger than 64 KB waits for its reader (pause) and then arrives whole (resume)", async () => {
+		const size = 1024 * 1024;
+		const url = serve(() => new Response("x".repeat(size)));
+		let ends = 0;
+		const response = await upstreamFetch(4)(`${url}/`, {}, () => ends++);
+		const reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
+		let got = 0;
+		for (let part = await reader.read(); !part.done; part = await reader.read()) got += part.value.byteLength;
+		expect([got, ends]).toEqual([size, 1]);
+	});
+
+	test("a connection cut mid-body is an error, not a quiet end, for a waiting read and for the next", async () => {
+		const url = await rawServer((socket) => {
+			socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
+			socket.write("9\r\ndata: 1\n\n\r\n");
+			setImmediate(() => socket.destroy());
+		});
+		let ends = 0;
+		const response = await upstreamFetch(4)(`${url}/`, {}, () => ends++);
+		const reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
+		expect(text(await reader.read())).toBe("data: 1\n\n");
+		const cut = "upstream connection closed before the answer was complete";
+		await expect(reader.read()).rejects.toThrow(cut);
+		await expect(reader.read()).rejects.toThrow(cut);
+		expect(ends).toBe(1);
+	});
+
+	test("cancel closes the server's stream, ends a waiting read, and counts once", async () => {
+		const cancelled = Promise.withResolvers<void>();
+		const url = serve(
+			() =>
+				new Response(
+					new ReadableStream({
+						start(controller) {
+							controller.enqueue(new TextEncoder().encode("first"));
+						},
+						cancel: () => cancelled.resolve(),
+					}),
+				),
+		);
+		let ends = 0;
+		const response = await upstreamFetch(4)(`${url}/`, {}, () => ends++);
+		const reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
+		expect(text(await reader.read())).toBe("first");
+		const waiting = reader.read();
+		await reader.cancel();
+		await reader.cancel();
+		expect(await waiting).toEqual({ done: true, value: undefined });
+		expect(await reader.read()).toEqual({ done: true, value: undefined });
+		await cancelled.promise;
+		expect(ends).toBe(1);
+	});
+
+	test("an abort mid-body fails the read with the abort", async () => {
+		const url = serve(
+			() =>
+				new Response(
+					new ReadableStream({
+						start(controller) {
+							controller.enqueue(new TextEncoder().encode("first"));
+						},
+					}),
+				),
+		);
+		const abort = new AbortController();
+		const response = await upstreamFetch(4)(`${url}/`, { signal: abort.signal });
+		const reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
+		expect(text(await reader.read())).toBe("first");
+		const waiting = reader.read();
+		abort.abort(new Error("client left"));
+		await expect(waiting).rejects.toThrow("client left");
+	});
+
+	test("a gzip body is read decoded", async () => {
+		const url = serve(() => new Response(gzipSync("squeezed"), { headers: { "content-encoding": "gzip" } }));
+		const response = await upstreamFetch(4)(`${url}/`);
+		const reader = bodyReader(response as Response & { body: ReadableStream<Uint8Array> });
+		expect(text(await reader.read())).toBe("squeezed");
+		expect((await reader.read()).done).toBe(true);
 	});
 });

@@ -27,6 +27,8 @@ describe("sseDecoder", () => {
 		["a last event without its blank line", "data: tail", ["tail"]],
 		["nothing at all", "", []],
 		["blank lines only", "\n\n\n", []],
+		["empty data lines, with and without the space", "data:\n\ndata: \r\n\r\n", ["", ""]],
+		["a field that only starts like data is skipped", "datum: a\ndata b\ndata: c\n\n", ["c"]],
 	])("%s", (_, text, events) => {
 		expect(decode(text)).toEqual(events);
 	});

@@ -37,7 +37,7 @@ export type InferenceCall<T extends Answer> = {
 	 * Builds and sends the upstream request for the resolved route (it may reject bad input with a 400 first) and
 	 * returns the translated lines, once the upstream has sent its first chunk.
 	 */
-	open(route: Route, target: Target, scope: CallScope, ctx: StreamContext): Promise<AsyncGenerator<T>>;
+	open(route: Route, target: Target, scope: CallScope, ctx: StreamContext): Promise<AsyncIterableIterator<T>>;
 	collect(lines: AsyncIterable<T>): Promise<T | undefined>;
 };
 
