@@ -107,6 +107,20 @@ describe("translateChunks", () => {
 		expect(await lines.next()).toEqual({ done: true, value: undefined });
 	});
 
+	test("a refused chunk whose source then fails to close still ends with the translation's error", async () => {
+		const { it } = source([], ["bad"]);
+		const closing = Promise.withResolvers<void>();
+		it.return = () => {
+			closing.resolve();
+			return Promise.reject(new Error("close failed"));
+		};
+		const lines = translateChunks(it, toPiece, doubled());
+		await expect(lines.next()).rejects.toThrow("bad chunk");
+		// The source's failure to close is swallowed: it neither reaches the client nor surfaces as unhandled.
+		await closing.promise;
+		expect(await lines.next()).toEqual({ done: true, value: undefined });
+	});
+
 	test("final lines that throw end the stream with the error, and nothing after", async () => {
 		const lines = translateChunks(source(["a"]).it, toPiece, doubled(new Error("no final")));
 		expect(await lines.next()).toEqual({ done: false, value: "a1" });
