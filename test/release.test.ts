@@ -17,6 +17,7 @@ describe("compile flags", () => {
 			"--minify",
 			"--sourcemap",
 			"--bytecode",
+			"--compile-jit-policy=1000",
 			"--format=esm",
 			"--no-compile-autoload-dotenv",
 			"--no-compile-autoload-bunfig",
