@@ -18,6 +18,7 @@ describe("compile flags", () => {
 			"--sourcemap",
 			"--bytecode",
 			"--compile-jit-policy=1000",
+			"--bytecode-order=.ci/serve.order",
 			"--format=esm",
 			"--no-compile-autoload-dotenv",
 			"--no-compile-autoload-bunfig",
