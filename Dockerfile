@@ -9,6 +9,8 @@ WORKDIR /src
 COPY package.json bun.lock bunfig.toml ./
 RUN bun install --frozen-lockfile
 COPY tsconfig.json ./
+# The profile the build lays the bytecode out by (see .ci/bytecode-order.ts).
+COPY .ci/serve.order ./.ci/
 COPY src ./src
 RUN if [ "$TARGETARCH" = "arm64" ]; then bun run build:arm64 && mv ollama-proxy-arm64 ollama-proxy; else bun run build; fi
 

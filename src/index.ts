@@ -1,7 +1,10 @@
 /** `ollama-proxy`: parse the command line, then serve, validate or health-check. */
+// First, so that the start-up JIT policy applies to the evaluation of every module below.
+import "./jit-policy.ts";
 import { type Command, parseCli, USAGE, UsageError } from "./cli.ts";
 import { ConfigError } from "./config/env.ts";
 import { type Flags, loadSettings, type Settings } from "./config/settings.ts";
+import { jitReady } from "./jit-policy.ts";
 import { PROXY_VERSION } from "./lib/version.ts";
 import { createLogger } from "./log.ts";
 import { reloadOnSignal } from "./reload.ts";
@@ -54,6 +57,7 @@ function serve(settings: Settings, flags: Flags) {
 		const reason = code === "EADDRINUSE" ? `port ${settings.port} is already in use` : (error as Error).message;
 		fail(`cannot listen on ${settings.host}:${settings.port}: ${reason}`);
 	}
+	jitReady();
 	drainOnSignals(app, settings, log);
 	reloadOnSignal(app, { settings, lasting, upstreams: deps.upstreams }, log, flags);
 }

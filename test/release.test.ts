@@ -17,6 +17,8 @@ describe("compile flags", () => {
 			"--minify",
 			"--sourcemap",
 			"--bytecode",
+			"--compile-jit-policy=1000",
+			"--bytecode-order=.ci/serve.order",
 			"--format=esm",
 			"--no-compile-autoload-dotenv",
 			"--no-compile-autoload-bunfig",
