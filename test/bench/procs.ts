@@ -130,12 +130,25 @@ export function ensureBinary(root: string, log: (message: string) => void): stri
 	return binary;
 }
 
+/** Whether something accepts TCP connections on the port: opened and closed at once, without a byte sent. */
+function listening(port: number): Promise<boolean> {
+	return Bun.connect({
+		hostname: "127.0.0.1",
+		port,
+		socket: { open: (socket) => void socket.end(), data: () => undefined },
+	}).then(
+		() => true,
+		() => false,
+	);
+}
+
 export async function spawnChild(
 	name: string,
 	cmd: string[],
 	env: Record<string, string>,
 	port: number,
-	readyPath: string,
+	/** Asked until it answers 2xx; `null`: a TCP connection that opens is enough, so that no request touches it yet. */
+	readyPath: string | null,
 	/** Messages from a child started with an IPC channel (`process.send` in the child). */
 	ipc?: (message: unknown) => void,
 	timeoutMs = 15_000,
@@ -147,10 +160,13 @@ export async function spawnChild(
 	const deadline = performance.now() + timeoutMs;
 	while (performance.now() < deadline) {
 		if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode} before it was ready`);
-		const ok = await fetch(origin + readyPath, { signal: AbortSignal.timeout(500) }).then(
-			(r) => r.ok,
-			() => false,
-		);
+		const ok =
+			readyPath === null
+				? await listening(port)
+				: await fetch(origin + readyPath, { signal: AbortSignal.timeout(500) }).then(
+						(r) => r.ok,
+						() => false,
+					);
 		if (ok) return child;
 		await Bun.sleep(50);
 	}

@@ -97,7 +97,8 @@ async function startProduct(arm: "proxy" | "binary", cmd: string[], mockOrigin: 
 		// Any key: the mock ignores it, and a keyless setup logs a warning at startup.
 		OPENAI_API_KEY: "bench",
 	});
-	return spawnChild(arm, pinned(0, cmd), env, port, "/api/version");
+	// Ready once it listens: its idle RSS is read before any request (below).
+	return spawnChild(arm, pinned(0, cmd), env, port, null);
 }
 
 async function startArms(options: Options, arms: Arm[]): Promise<Started> {
@@ -115,7 +116,7 @@ async function startArms(options: Options, arms: Arm[]): Promise<Started> {
 		pinned(0, [process.execPath, `${HERE}passthrough.ts`]),
 		benchEnv({ PASSTHROUGH_PORT: String(passPort), UPSTREAM_ORIGIN: mock.origin }),
 		passPort,
-		"/v1/models",
+		null,
 	);
 	const profile = options.cpuProfDir
 		? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${options.cpuProfDir}`, "--cpu-prof-interval=250"]
