@@ -45,7 +45,7 @@ export function formatTable(report: Report): string {
 	const widths = all[0]?.map((_, col) => Math.max(...all.map((line) => (line[col] ?? "").length))) ?? [];
 	const line = (values: string[]) => `| ${values.map((value, col) => value.padEnd(widths[col] ?? 0)).join(" | ")} |`;
 	// The rule as the formatter writes it (`| --- |`), so a table the bench wrote passes `biome ci` as it is.
-	const rule = `| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`;
+	const rule = line(widths.map((width) => "-".repeat(width)));
 	const [head, ...body] = all;
 	return [line(head ?? []), rule, ...body.map(line)].join("\n");
 }
